@@ -1,0 +1,92 @@
+/**
+ * Structured logging: one JSON object per line (`{time, level, msg, ...bound, ...fields}`), or
+ * plain text with THOTH_LOGGING_NO_JSON=1. The write function is injected so tests capture output.
+ */
+import { ServiceError } from './errors.ts'
+import type { Redactor } from './redact.ts'
+
+/** Log levels, lowest first. */
+export type Level = 'debug' | 'info' | 'warn' | 'error'
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+
+/** Key/value pairs attached to a log line. */
+export type Fields = Record<string, unknown>
+
+/** The logger handed to every component. */
+export interface Logger {
+  debug(msg: string, fields?: Fields): void
+  info(msg: string, fields?: Fields): void
+  warn(msg: string, fields?: Fields): void
+  error(msg: string, fields?: Fields): void
+  /** A logger that adds `bindings` to every line; `redact` (if given) filters every string. */
+  child(bindings: Fields, redact?: Redactor): Logger
+}
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  level: Level
+  json?: boolean
+  write?: (line: string) => void
+  /** Service secrets (passwords, tokens) removed from every line. */
+  redact?: Redactor
+}
+
+/** Serialises an error as `{name, code, retryable, message, stack, cause}` (D-28). */
+export function serializeError(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return { message: String(err) }
+  const out: Fields = { name: err.name, message: err.message }
+  if (err instanceof ServiceError) {
+    out.code = err.code
+    out.retryable = err.retryable
+  }
+  if (err.stack) out.stack = err.stack
+  if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, depth + 1)
+  return out
+}
+
+function normalize(value: unknown): unknown {
+  if (value instanceof Error) return serializeError(value)
+  if (typeof value === 'bigint') return value.toString()
+  return value
+}
+
+/** Creates the root logger. */
+export function createLogger(opts: LoggerOptions): Logger {
+  const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`))
+  const min = ORDER[opts.level]
+  const make = (bound: Fields, redactors: Redactor[]): Logger => {
+    const emit = (level: Level, msg: string, fields?: Fields) => {
+      if (ORDER[level] < min) return
+      const record: Fields = { time: new Date().toISOString(), level, msg, ...bound }
+      if (fields) for (const [k, v] of Object.entries(fields)) record[k] = normalize(v)
+      let line = opts.json === false ? plain(record) : JSON.stringify(record, jsonReplacer)
+      for (const r of redactors) line = r(line)
+      write(line)
+    }
+    return {
+      debug: (m, f) => emit('debug', m, f),
+      info: (m, f) => emit('info', m, f),
+      warn: (m, f) => emit('warn', m, f),
+      error: (m, f) => emit('error', m, f),
+      child: (b, r) => make({ ...bound, ...b }, r ? [...redactors, r] : redactors),
+    }
+  }
+  return make({}, opts.redact ? [opts.redact] : [])
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}
+
+function plain(record: Fields): string {
+  const { time, level, msg, ...rest } = record
+  const tail = Object.keys(rest).length ? ` ${JSON.stringify(rest, jsonReplacer)}` : ''
+  return `${String(time)} ${String(level).toUpperCase()} ${String(msg)}${tail}`
+}
+
+/** A logger that keeps lines in memory, for tests. */
+export function memoryLogger(level: Level = 'debug'): Logger & { lines: Fields[] } {
+  const lines: Fields[] = []
+  const log = createLogger({ level, write: (l) => lines.push(JSON.parse(l) as Fields) })
+  return Object.assign(log, { lines })
+}
