@@ -1,0 +1,314 @@
+/**
+ * The consume loop around kafkajs: fetched batches go to per-partition workers at once (so a
+ * slow or waiting partition never holds up the fetcher, kafkajs#1732, #1083); offsets are
+ * committed explicitly up to each partition's watermark (D-35, #1729); halts are shared through
+ * the control topic (lib/halts.ts); start-up order as §2, shutdown as §7.
+ */
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs'
+import { PartitionAssigners } from 'kafkajs'
+import { RoundRobinCompatAssigner } from './assigner.ts'
+import type { Config } from './config.ts'
+import { createControlChannel, type ControlChannel } from './control.ts'
+import { createHalts, type Halts } from './halts.ts'
+import { ensureTopics, topicSpecs } from './kafka.ts'
+import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
+import { abortableSleep, PartitionWorker, type PartitionHost } from './partition.ts'
+import type { ProcessorDeps } from './processor.ts'
+import type { Registry } from './registry.ts'
+import { Semaphore } from './semaphore.ts'
+import { baseNameOfTopic, topicName } from './topics.ts'
+
+/** Readiness as /_health reports it. */
+export interface Health {
+  ready: boolean
+  reason?: string
+}
+
+/** One partition in a status snapshot (console, `status`). */
+export interface PartitionStatus {
+  topic: string
+  baseName: string
+  partition: number
+  committed: string | null
+  lag: number
+  queued: number
+  halted: boolean
+  waiting: boolean
+}
+
+/** What /halt, /resume, /_health and the console use. */
+export interface ConsumerControl {
+  health(): Health
+  halt(baseName: string): Promise<void>
+  resume(baseName: string): Promise<void>
+  halted(): string[]
+  partitions(): PartitionStatus[]
+}
+
+/** Options of {@link createConsumer}. */
+export interface ConsumerOptions {
+  config: Config
+  log: Logger
+  metrics: Metrics
+  kafka: Kafka
+  registry: Registry
+  processor: Omit<ProcessorDeps, 'deadLetter'>
+  createDeadLetter: (producer: Producer) => ProcessorDeps['deadLetter']
+  /** Fetch wait; small values make rebalances fast in tests. */
+  maxWaitTimeInMs?: number
+  now?: () => number
+}
+
+const SHUTDOWN_GRACE_MS = 20_000
+const LAG_INTERVAL_MS = 5_000
+const FETCH_SILENCE_MS = 30_000
+
+/** Builds the consumer; `start()` runs §2 steps 5-8, `stop()` §7. */
+export function createConsumer(o: ConsumerOptions) {
+  const { config, log, metrics } = o
+  const now = o.now ?? Date.now
+  const topics = o.registry.baseNames.map((b) => topicName(config.deploymentName, b))
+  const workers = new Map<string, PartitionWorker>()
+  const key = (t: string, p: number) => `${t}#${p}`
+  const semaphore = new Semaphore(config.workers)
+  const stopSignal = new AbortController()
+  let state: 'new' | 'topics' | 'control' | 'joining' | 'running' | 'stopping' | 'stopped' = 'new'
+  let lastFetchAt = now()
+  let crashed: string | undefined
+  let admin: Admin | undefined
+  let producer: Producer | undefined
+  let consumer: Consumer | undefined
+  let control: ControlChannel | undefined
+  let halts: Halts | undefined
+  let assignment: Record<string, number[]> = {}
+  let lagTimer: ReturnType<typeof setInterval> | undefined
+  let processor: ProcessorDeps | undefined
+
+  // ---- commits: one in flight; finished partitions are coalesced into the next one
+  const dirty = new Set<PartitionWorker>()
+  let committing: Promise<void> | undefined
+  const kickCommit = () => {
+    committing ??= commitLoop().finally(() => (committing = undefined))
+  }
+  const scheduleCommit = (w: PartitionWorker) => {
+    dirty.add(w)
+    kickCommit()
+  }
+  async function commitLoop() {
+    while (dirty.size && consumer) {
+      const batch = [...dirty].filter((w) => workers.get(key(w.topic, w.partition)) === w && w.finishedAt !== null && w.finishedAt !== w.committedAt)
+      dirty.clear()
+      if (!batch.length) continue
+      const snap = batch.map((w) => ({ w, at: w.finishedAt as bigint, handled: w.lastHandled }))
+      try {
+        await consumer.commitOffsets(snap.map(({ w, at }) => ({ topic: w.topic, partition: w.partition, offset: at.toString() })))
+        for (const { w, at, handled } of snap) {
+          w.committedAt = at
+          if (handled !== null) metrics.partitionOffsets.set({ topic_name: w.topic, partition: String(w.partition) }, Number(handled))
+        }
+      } catch (err) {
+        log.error('offset commit failed; retried with the next commit', { error: err, partitions: snap.map(({ w }) => key(w.topic, w.partition)) })
+        setTimeout(() => snap.forEach(({ w }) => scheduleCommit(w)), 1000).unref?.()
+        return
+      }
+    }
+  }
+
+  const host = (): PartitionHost => ({
+    processor: processor as ProcessorDeps,
+    semaphore,
+    now,
+    finished: (w) => {
+      halts?.succeeded(w.baseName)
+      scheduleCommit(w)
+    },
+    halt: (w, reason, offset) => {
+      log.error('topic halted after a failed record', { topic: w.topic, partition: w.partition, offset, base_name: w.baseName, reason })
+      halts?.haltByFailure(w.baseName, reason, { partition: w.partition, offset })
+    },
+    throttle: (w, paused) => {
+      if (!consumer) return
+      const tp = [{ topic: w.topic, partitions: [w.partition] }]
+      if (paused) consumer.pause(tp)
+      else if (!w.halted) consumer.resume(tp)
+    },
+  })
+
+  function workerFor(topic: string, partition: number): PartitionWorker | undefined {
+    const k = key(topic, partition)
+    let w = workers.get(k)
+    if (w) return w
+    const baseName = baseNameOfTopic(config.deploymentName, topic)
+    if (!baseName) return undefined
+    w = new PartitionWorker(topic, partition, baseName, host())
+    if (halts?.isHalted(baseName)) w.haltLocal()
+    workers.set(k, w)
+    return w
+  }
+
+  function onAssignment(next: Record<string, number[]>) {
+    const keep = new Set(Object.entries(next).flatMap(([t, ps]) => ps.map((p) => key(t, p))))
+    for (const [k, w] of workers) {
+      if (keep.has(k)) continue
+      w.stop() // revoked: abandon waits; its finished records were committed or are re-handled by the new owner
+      workers.delete(k)
+      metrics.consumerLag.remove({ topic_name: w.topic, partition: String(w.partition) })
+    }
+    assignment = next
+    for (const [t, ps] of Object.entries(next)) {
+      for (const p of ps) {
+        const w = workerFor(t, p)
+        if (w?.halted) consumer?.pause([{ topic: t, partitions: [p] }]) // MUST pause before any record of a halted topic is handled
+      }
+    }
+    log.info('partitions assigned', { assignment: next })
+  }
+
+  async function updateLag() {
+    if (!admin || !consumer) return
+    try {
+      const mine = Object.keys(assignment)
+      if (!mine.length) return
+      const committed = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: mine })
+      for (const t of mine) {
+        const ends = await admin.fetchTopicOffsets(t)
+        for (const { partition, high } of ends) {
+          const w = workers.get(key(t, partition))
+          if (!w) continue
+          const c = committed.find((x) => x.topic === t)?.partitions.find((x) => x.partition === partition)?.offset ?? '-1'
+          const base = w.committedAt ?? (BigInt(c) >= 0n ? BigInt(c) : BigInt(ends.find((e) => e.partition === partition)?.low ?? '0'))
+          w.lag = Math.max(0, Number(BigInt(high) - base))
+          metrics.consumerLag.set({ topic_name: t, partition: String(partition) }, w.lag)
+        }
+      }
+    } catch (err) {
+      log.warn('could not update consumer lag', { error: err })
+    }
+  }
+
+  const control_: ConsumerControl = {
+    health() {
+      if (state === 'stopping' || state === 'stopped') return { ready: false, reason: 'shutting down' }
+      if (state !== 'running') return { ready: false, reason: { new: 'starting', topics: 'creating topics', control: 'reading the control topic', joining: 'joining the consumer group' }[state] }
+      if (crashed) return { ready: false, reason: `consumer crashed: ${crashed}` }
+      if (now() - lastFetchAt > FETCH_SILENCE_MS) return { ready: false, reason: `no fetch from the Kafka broker for ${Math.round((now() - lastFetchAt) / 1000)} s` }
+      const stuck = [...workers.values()].find((w) => w.isStuck(now(), config.stuckSeconds * 1000))
+      if (stuck) return { ready: false, reason: `partition ${stuck.partition} of ${stuck.topic} is stuck: lag ${stuck.lag}, no progress for ${config.stuckSeconds} s` }
+      return { ready: true }
+    },
+    halt: (b) => (halts as Halts).haltByOperator(b),
+    resume: (b) => (halts as Halts).resumeByOperator(b),
+    halted: () => halts?.halted() ?? [],
+    partitions: () =>
+      [...workers.values()].map((w) => ({
+        topic: w.topic,
+        baseName: w.baseName,
+        partition: w.partition,
+        committed: w.committedAt?.toString() ?? null,
+        lag: w.lag,
+        queued: w.queued,
+        halted: w.halted,
+        waiting: w.waiting,
+      })),
+  }
+
+  return {
+    control: control_,
+    /** Runs start-up steps 5-8; resolves once the consumer runs (ready after the first join). */
+    async start() {
+      state = 'topics'
+      admin = o.kafka.admin()
+      await admin.connect()
+      await ensureTopics(admin, topicSpecs(config, topics), config.controlTopic, log)
+      producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+      await producer.connect()
+      processor = { ...o.processor, deadLetter: o.createDeadLetter(producer) }
+      state = 'control'
+      control = createControlChannel({ kafka: o.kafka, producer, admin, topic: config.controlTopic, groupId: config.kafka.groupId, log })
+      halts = createHalts({ config, log, metrics, control, now, apply: applyHalt })
+      await control.start(stopSignal.signal)
+      state = 'joining'
+      const c = o.kafka.consumer({
+        groupId: config.kafka.groupId,
+        rebalanceTimeout: config.kafka.maxPollIntervalMs,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        maxWaitTimeInMs: o.maxWaitTimeInMs ?? 500,
+        maxBytes: config.kafka.receiveMessageMaxBytes,
+        allowAutoTopicCreation: false,
+        partitionAssigners: [RoundRobinCompatAssigner, PartitionAssigners.roundRobin],
+      })
+      consumer = c
+      c.on(c.events.GROUP_JOIN, ({ payload }) => {
+        crashed = undefined
+        onAssignment(payload.memberAssignment)
+        if (state === 'joining') {
+          state = 'running'
+          log.info('ready: consumer group joined', { group: config.kafka.groupId, topics: topics.length })
+        }
+      })
+      c.on(c.events.FETCH, () => void (lastFetchAt = now()))
+      c.on(c.events.REBALANCING, kickCommit) // commit what is finished before partitions move
+      c.on(c.events.CRASH, ({ payload }) => {
+        crashed = String(payload.error?.message ?? payload.error)
+        log.error('consumer crashed', { error: payload.error, restart: payload.restart })
+      })
+      await c.connect()
+      await c.subscribe({ topics, fromBeginning: config.kafka.fromBeginning })
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch, isStale }) => {
+          if (isStale() || state === 'stopping') return
+          workerFor(batch.topic, batch.partition)?.enqueue(batch.messages)
+        },
+      })
+      lagTimer = setInterval(() => void updateLag(), LAG_INTERVAL_MS)
+    },
+    /** Graceful shutdown (§7): finish running attempts (<= 20 s), commit, leave, close. */
+    async stop() {
+      if (state === 'stopped' || state === 'stopping') return
+      state = 'stopping'
+      stopSignal.abort()
+      clearInterval(lagTimer)
+      const all = [...workers.values()]
+      for (const w of all) w.haltLocal()
+      if (consumer) consumer.pause(topics.map((topic) => ({ topic })))
+      const idle = Promise.all(all.map((w) => w.idle()))
+      const grace = new AbortController()
+      await Promise.race([idle, abortableSleep(SHUTDOWN_GRACE_MS, grace.signal)])
+      grace.abort()
+      for (const w of all) w.stop()
+      await Promise.race([idle, Bun.sleep(2000)])
+      for (const w of all) dirty.add(w)
+      await committing
+      await commitLoop()
+      await halts?.flush()
+      await consumer?.disconnect().catch((err: unknown) => log.warn('leaving the group failed', { error: err }))
+      await control?.stop()
+      await producer?.disconnect().catch(() => {})
+      await admin?.disconnect().catch(() => {})
+      state = 'stopped'
+    },
+  }
+
+  /** Applies a halt (true) or resume (false) of a base name to this replica's partitions. */
+  function applyHalt(baseName: string, halted: boolean) {
+    const topic = topicName(config.deploymentName, baseName)
+    const mine = (assignment[topic] ?? []).map((p) => workerFor(topic, p)).filter((w): w is PartitionWorker => !!w)
+    for (const w of mine) {
+      if (halted) {
+        w.haltLocal()
+        consumer?.pause([{ topic, partitions: [w.partition] }])
+        continue
+      }
+      const from = w.resumeLocal()
+      if (from !== null) consumer?.seek({ topic, partition: w.partition, offset: from.toString() })
+      consumer?.resume([{ topic, partitions: [w.partition] }])
+    }
+  }
+}
+
+/** The consumer built by {@link createConsumer}. */
+export type InvestigatorConsumer = ReturnType<typeof createConsumer>

@@ -1,0 +1,120 @@
+/**
+ * Service assembly: HTTP first (so /_health answers 503 while starting), then the knowledge
+ * graph (retried, never fatal), then the consumer (§2). main.ts builds the real ports and calls
+ * this; integration tests call it with test servers behind the same ports.
+ */
+import type { Kafka } from 'kafkajs'
+import type { Config } from './config.ts'
+import { createConsumer, type InvestigatorConsumer } from './consumer.ts'
+import type { GitNotifier, KnowledgeGraph, PackageIndex } from './context.ts'
+import { createDeadLetterWriter } from './dead-letter.ts'
+import { MisconfiguredError } from './errors.ts'
+import type { Handler } from './handler.ts'
+import { createHttpApp } from './http.ts'
+import { createKafka } from './kafka.ts'
+import { checkSchemaRevision } from './knowledge-graph.ts'
+import type { Logger } from './log.ts'
+import { SCHEMA_REVISION, type Metrics } from './metrics.ts'
+import type { WorkflowFactory } from './processor.ts'
+import { createRegistry } from './registry.ts'
+
+/** The ports and settings a running service is built from. */
+export interface ServiceParts {
+  config: Config
+  log: Logger
+  metrics: Metrics
+  handlers: readonly Handler[]
+  /** null when only the metrics mode is active (no database needed). */
+  kg: (KnowledgeGraph & { ping(): Promise<void>; close(): Promise<void> }) | null
+  workflows: WorkflowFactory | null
+  git: GitNotifier
+  packageIndex: PackageIndex
+  kafka?: Kafka
+  /** kafkajs fetch wait (small in tests for fast rebalances). */
+  maxWaitTimeInMs?: number
+  /** Port override (0 = any free port, for tests). */
+  port?: number
+  sleep?: (ms: number) => Promise<void>
+}
+
+/** A running service. */
+export interface RunningService {
+  readonly consumer: InvestigatorConsumer
+  readonly url: string
+  /** Graceful stop (§7): consumer, database pool, HTTP server. */
+  stop(): Promise<void>
+}
+
+/** Stand-in ports for the metrics-only mode: any use is a configuration error. */
+const unavailable = (what: string) =>
+  new Proxy({} as never, {
+    get: () => () => Promise.reject(new MisconfiguredError(`${what} is not available when only the metrics mode is active`)),
+  })
+
+/** Starts HTTP, waits for the database, starts the consumer. */
+export async function startService(p: ServiceParts): Promise<RunningService> {
+  const { config, log, metrics } = p
+  const sleep = p.sleep ?? ((ms: number) => Bun.sleep(ms))
+  metrics.consumerInfo.set({ version: config.version }, 1)
+  metrics.schemaRevision.set({ component: 'investigator', revision: SCHEMA_REVISION, env: config.deploymentName }, 1)
+  const registry = createRegistry(p.handlers, config.modes)
+  let startup = 'starting'
+  const consumer = createConsumer({
+    config,
+    log,
+    metrics,
+    kafka: p.kafka ?? createKafka(config, log),
+    registry,
+    maxWaitTimeInMs: p.maxWaitTimeInMs,
+    processor: {
+      config,
+      log,
+      metrics,
+      registry,
+      deps: { config, log, metrics, kg: p.kg ?? unavailable('the knowledge graph'), git: p.git, packageIndex: p.packageIndex },
+      workflows: p.workflows ?? unavailable('workflow scheduling'),
+    },
+    createDeadLetter: (producer) =>
+      config.deadLetterTopic
+        ? createDeadLetterWriter({ producer, topic: config.deadLetterTopic, maxAttempts: config.maxRetries, backoffMs: config.backoffMs, log })
+        : null,
+  })
+  let consumerStarted = false
+  const app = createHttpApp({
+    metrics,
+    log,
+    version: config.version,
+    deploymentName: config.deploymentName,
+    adminToken: config.adminToken,
+    consumer: () => (consumerStarted ? consumer.control : undefined),
+    startupReason: () => startup,
+  })
+  const server = Bun.serve({ port: p.port ?? config.httpPort, hostname: '0.0.0.0', fetch: app.fetch })
+  log.info('HTTP server listening', { port: server.port })
+  if (p.kg) {
+    startup = 'connecting to the knowledge graph'
+    for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        await p.kg.ping()
+        break
+      } catch (err) {
+        log.error('knowledge graph unreachable; retrying', { error: err, retry_in_ms: delay })
+        await sleep(delay)
+      }
+    }
+    await checkSchemaRevision(p.kg, log).catch((err: unknown) => log.warn('schema revision check failed', { error: err }))
+  }
+  startup = 'starting the consumer'
+  consumerStarted = true
+  await consumer.start()
+  return {
+    consumer,
+    url: `http://127.0.0.1:${server.port}`,
+    async stop() {
+      await consumer.stop()
+      await p.kg?.close()
+      await server.stop()
+      log.info('stopped')
+    },
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Composition root and CLI: the only place that reads process.env or builds real clients.
+ * Commands: serve (default), config. See `investigator --help`.
+ */
+import { parseArgs } from 'node:util'
+import { handlers } from './handlers/index.ts'
+import { configSecrets, describeConfig, loadConfig, SERVICE_VERSION, type Config, type Env } from './lib/config.ts'
+import { ConfigError } from './lib/errors.ts'
+import { checkGitNotifierStartup, createGitNotifier } from './lib/git-services.ts'
+import { createKnowledgeGraph } from './lib/knowledge-graph.ts'
+import { createLogger, type Logger } from './lib/log.ts'
+import { createMetrics, type Metrics } from './lib/metrics.ts'
+import { createPackageIndex } from './lib/package-index.ts'
+import type { WorkflowFactory } from './lib/processor.ts'
+import { createRedactor } from './lib/redact.ts'
+import { startService } from './lib/service.ts'
+import { createSubmissionMemory, createWorkflowService, type SubmissionMemory } from './lib/workflows.ts'
+
+const HELP: Record<string, string> = {
+  main: `thoth-investigator ${SERVICE_VERSION}: consumes Thoth's Kafka messages, schedules Argo workflows, updates the knowledge graph.
+
+Usage: investigator [command] [--help]
+
+Commands:
+  serve     run the service (default)
+  config    print the effective configuration, secrets masked (also: --print-config)
+
+Options:
+  --version  print the version
+  --help     this text; "investigator <command> --help" for a command
+
+Configuration comes from the environment (THOTH_*, KAFKA_*, KNOWLEDGE_GRAPH_*, ARGO_*, KUBERNETES_*);
+see README.md for the full table.`,
+  serve: `Usage: investigator serve
+
+Runs the consumer and the HTTP server (port THOTH_INVESTIGATOR_PORT, default 6066:
+/_health, /metrics, /halt/{base topic}, /resume/{base topic}). SIGTERM/SIGINT stop gracefully.`,
+  config: `Usage: investigator config
+
+Validates the environment and prints the effective configuration as JSON with every secret
+masked. Exits 1 with one message naming every bad variable.`,
+}
+
+/** Versions of the service and the libraries that matter. */
+export function versionText(): string {
+  return [
+    `thoth-investigator ${SERVICE_VERSION}`,
+    `bun ${Bun.version}`,
+    'kafkajs 2.2.4, postgres 3.4.9, @kubernetes/client-node 2.0.1, hono 4.13.19, prom-client 15.1.3, zod 4.6.7',
+  ].join('\n')
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`)
+  process.exit(1)
+}
+
+function readConfig(env: Env): Config {
+  try {
+    return loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+}
+
+/** Adapts the workflow service to the consume loop's factory interface. */
+function workflowFactory(config: Config, log: Logger, metrics: Metrics): WorkflowFactory {
+  const svc = createWorkflowService(
+    {
+      infraNamespace: config.namespaces.infra,
+      backendNamespace: config.namespaces.backend,
+      middletierNamespace: config.namespaces.middletier,
+      deploymentName: config.deploymentName,
+      cephBucket: config.ceph.bucket,
+      cephBucketPrefix: config.ceph.bucketPrefix,
+      s3EndpointUrl: config.ceph.s3EndpointUrl,
+      verifyTls: config.kubernetes.verifyTls,
+      openshiftApiUrl: config.kubernetes.openshiftApiUrl,
+      kubeconfigPath: config.kubernetes.kubeconfig,
+      inCluster: { serviceHost: config.kubernetes.serviceHost, servicePort: config.kubernetes.servicePort?.toString() },
+      pendingLimit: config.pendingLimit,
+      pendingSleepSeconds: config.pendingSleepSeconds,
+    },
+    { log, metrics },
+  )
+  return { newMemory: createSubmissionMemory, forRecord: (r, m, s) => svc.forRecord(r, m as SubmissionMemory, s) }
+}
+
+async function serve(env: Env): Promise<void> {
+  const config = readConfig(env)
+  const log = createLogger({ level: config.logLevel, json: config.logJson, redact: createRedactor(configSecrets(env)) })
+  for (const w of config.warnings) log.warn(w)
+  const metrics = createMetrics({ processMetrics: true })
+  const scheduling = config.modes.some((m) => m !== 'metrics')
+  const kg = scheduling
+    ? createKnowledgeGraph({ ...config.knowledgeGraph, maxConnections: config.workers + 1 }, log.child({ component: 'knowledge-graph' }))
+    : null
+  const gitOptions = { ...config.git, kebechetEnabled: config.schedule.kebechetAdmin }
+  checkGitNotifierStartup(gitOptions, log)
+  const proxy = { https: env.HTTPS_PROXY ?? env.https_proxy, http: env.HTTP_PROXY ?? env.http_proxy, noProxy: env.NO_PROXY ?? env.no_proxy }
+  const service = await startService({
+    config,
+    log,
+    metrics,
+    handlers,
+    kg,
+    workflows: scheduling ? workflowFactory(config, log, metrics) : null,
+    git: createGitNotifier(gitOptions, { kg: kg ?? { adviserRunOrigins: async () => [] }, metrics, log }),
+    packageIndex: createPackageIndex({ warehouses: [...config.warehouses], proxy }, log),
+  })
+  let stopping = false
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting at once', { signal })
+      process.exit(1)
+    }
+    stopping = true
+    log.info('shutting down', { signal })
+    service.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { error: err })
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
+  process.on('SIGINT', () => onSignal('SIGINT'))
+}
+
+/** Entry point: parses the command line and runs a command. */
+export async function main(argv: string[], env: Env): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, 'print-config': { type: 'boolean' } },
+    allowPositionals: true,
+    strict: false,
+  })
+  const command = values['print-config'] ? 'config' : (positionals[0] ?? 'serve')
+  if (values.version) return void process.stdout.write(`${versionText()}\n`)
+  if (values.help) return void process.stdout.write(`${HELP[command] ?? HELP.main}\n`)
+  switch (command) {
+    case 'serve':
+      return serve(env)
+    case 'config':
+      return void process.stdout.write(`${JSON.stringify(describeConfig(readConfig(env)), null, 2)}\n`)
+    default:
+      fail(`unknown command "${command}"\n\n${HELP.main}`)
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2), process.env).catch((err: unknown) => {
+    process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exit(1)
+  })
+}

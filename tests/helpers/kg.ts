@@ -1,0 +1,116 @@
+/**
+ * The real knowledge-graph port on a scratch PostgreSQL database (db/schema.sql), plus seeding
+ * helpers for handler tests. Scratch databases come from tests/helpers/stack.ts.
+ */
+import postgres from 'postgres'
+import { createKnowledgeGraph, type KnowledgeGraphClient } from '../../lib/knowledge-graph.ts'
+import { memoryLogger } from '../../lib/log.ts'
+import { createScratchDatabase } from './stack.ts'
+
+/** A real port, a seeding connection, and cleanup (drops the database). */
+export interface RealKnowledgeGraph {
+  readonly kg: KnowledgeGraphClient
+  readonly sql: postgres.Sql
+  close(): Promise<void>
+}
+
+/** Creates a scratch database with db/schema.sql and the real port on it. */
+export async function realKnowledgeGraph(): Promise<RealKnowledgeGraph> {
+  const db = await createScratchDatabase()
+  const url = new URL(db.url)
+  const kg = createKnowledgeGraph(
+    {
+      host: url.hostname,
+      port: Number(url.port),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: db.name,
+      sslDisabled: true,
+      debugQueries: false,
+      maxConnections: 2,
+    },
+    memoryLogger(),
+  )
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} })
+  return {
+    kg,
+    sql,
+    async close() {
+      await sql.end()
+      await kg.close()
+      await db.drop()
+    },
+  }
+}
+
+/** Inserts an index row; returns its id. */
+export async function seedIndex(sql: postgres.Sql, url: string, enabled: boolean | null = true): Promise<number> {
+  const [row] = await sql<{ id: number }[]>`
+    INSERT INTO python_package_index (url, verify_ssl, enabled) VALUES (${url}, true, ${enabled}) RETURNING id`
+  return row!.id
+}
+
+/** One solved package version: entity (reused when it exists) and a python_package_version row. */
+export interface SeedVersion {
+  readonly name: string
+  readonly version: string | null
+  readonly indexId: number
+  readonly os?: string
+  readonly osVersion?: string
+  readonly python?: string
+}
+
+/** Inserts an environment row of a package version; returns the entity and version ids. */
+export async function seedPackageVersion(sql: postgres.Sql, v: SeedVersion) {
+  const [entity] = await sql<{ id: number }[]>`
+    INSERT INTO python_package_version_entity (package_name, package_version, python_package_index_id)
+    VALUES (${v.name}, ${v.version}, ${v.indexId})
+    ON CONFLICT (package_name, package_version, python_package_index_id)
+      DO UPDATE SET package_name = EXCLUDED.package_name
+    RETURNING id`
+  const [pv] = await sql<{ id: number }[]>`
+    INSERT INTO python_package_version
+      (package_name, package_version, os_name, os_version, python_version, entity_id, python_package_index_id)
+    VALUES (${v.name}, ${v.version}, ${v.os ?? 'rhel'}, ${v.osVersion ?? '8'}, ${v.python ?? '3.8'},
+      ${entity!.id}, ${v.indexId})
+    RETURNING id`
+  return { entityId: entity!.id, versionId: pv!.id }
+}
+
+/** Inserts an artifact linked to an entity; returns its id. */
+export async function seedArtifact(sql: postgres.Sql, entityId: number, sha256: string): Promise<number> {
+  const [a] = await sql<{ id: number }[]>`
+    INSERT INTO python_artifact (artifact_hash_sha256, artifact_name) VALUES (${sha256}, ${`${sha256}.whl`})
+    RETURNING id`
+  await sql`INSERT INTO has_artifact (python_package_version_entity_id, python_artifact_id) VALUES (${entityId}, ${a!.id})`
+  return a!.id
+}
+
+/** Inserts an aggregated security-indicator run for a package version row (Q-4 true). */
+export async function seedSecurityIndicators(sql: postgres.Sql, ids: { entityId: number; versionId: number }) {
+  const counters = Object.fromEntries(COUNTERS.map((c) => [c, 0]))
+  const run = { si_aggregated_run_document_id: 'si-1', ...counters, datetime: new Date('2023-06-01T00:00:00Z') }
+  const [r] = await sql<{ id: number }[]>`INSERT INTO si_aggregated_run ${sql(run)} RETURNING id`
+  await sql`
+    INSERT INTO si_aggregated (si_aggregated_run_id, python_package_version_entity_id, python_package_version_id)
+    VALUES (${r!.id}, ${ids.entityId}, ${ids.versionId})`
+}
+
+const COUNTERS = [
+  ...['high', 'low', 'medium'].flatMap((s) =>
+    ['high', 'low', 'medium', 'undefined'].map((c) => `severity_${s}_confidence_${c}`),
+  ),
+  'number_of_analyzed_files',
+  'number_of_files_total',
+  'number_of_files_with_severities',
+  'number_of_filtered_files',
+  'number_of_python_files',
+  'number_of_lines_with_comments_in_python_files',
+  'number_of_blank_lines_in_python_files',
+  'number_of_lines_with_code_in_python_files',
+  'total_number_of_files',
+  'total_number_of_lines',
+  'total_number_of_lines_with_comments',
+  'total_number_of_blank_lines',
+  'total_number_of_lines_with_code',
+]
