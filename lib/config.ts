@@ -180,27 +180,31 @@ export const SERVICE_VERSION = '0.1.0'
  */
 export function loadConfig(env: Env): Config {
   const parsed = EnvSchema.safeParse(env)
-  const problems: string[] = []
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? '?')
-      const missing = env[name] === undefined || env[name] === ''
-      problems.push(`${name}: ${missing && issue.code === 'invalid_type' ? 'required but not set' : issue.message}`)
-    }
-    throw new ConfigError(problems)
+  if (parsed.success) {
+    const problems = crossChecks(parsed.data, new Set())
+    if (problems.length) throw new ConfigError(problems)
+    return buildConfig(parsed.data)
   }
-  const e = parsed.data
-  problems.push(...crossChecks(e))
-  if (problems.length) throw new ConfigError(problems)
-  return buildConfig(e)
+  const problems: string[] = []
+  for (const issue of parsed.error.issues) {
+    const name = String(issue.path[0] ?? '?')
+    const missing = env[name] === undefined || env[name] === ''
+    problems.push(`${name}: ${missing && issue.code === 'invalid_type' ? 'required but not set' : issue.message}`)
+  }
+  // D-16: ONE message names every problem, so the cross-checks also run over the variables that parsed.
+  const bad = new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '?')))
+  const rest = EnvSchema.partial().safeParse(Object.fromEntries(Object.entries(env).filter(([k]) => !bad.has(k))))
+  if (rest.success) problems.push(...crossChecks(rest.data, bad))
+  throw new ConfigError(problems)
 }
 
-function crossChecks(e: ParsedEnv): string[] {
+/** Checks across variables; `bad` names variables that failed to parse (their checks are skipped). */
+function crossChecks(e: Partial<ParsedEnv>, bad: ReadonlySet<string>): string[] {
   const problems: string[] = []
   const modes = e.THOTH_CONSUMER_MODE ?? (['middletier', 'backend'] as Mode[])
-  if (modes.some((m) => m !== 'metrics')) {
+  if (!bad.has('THOTH_CONSUMER_MODE') && modes.some((m) => m !== 'metrics')) {
     for (const name of ['THOTH_INFRA_NAMESPACE', 'THOTH_CEPH_BUCKET', 'THOTH_CEPH_BUCKET_PREFIX', 'THOTH_S3_ENDPOINT_URL'] as const) {
-      if (e[name] === undefined) problems.push(`${name}: required when the backend or middletier mode is active`)
+      if (e[name] === undefined && !bad.has(name)) problems.push(`${name}: required when the backend or middletier mode is active`)
     }
   }
   const k1 = e.THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR
@@ -210,19 +214,22 @@ function crossChecks(e: ParsedEnv): string[] {
   }
   const protocol = e.KAFKA_SECURITY_PROTOCOL ?? 'PLAINTEXT'
   if (protocol.startsWith('SASL_')) {
-    if (!e.KAFKA_SASL_MECHANISM) problems.push(`KAFKA_SASL_MECHANISM: required with KAFKA_SECURITY_PROTOCOL=${protocol}`)
+    if (!e.KAFKA_SASL_MECHANISM && !bad.has('KAFKA_SASL_MECHANISM')) problems.push(`KAFKA_SASL_MECHANISM: required with KAFKA_SECURITY_PROTOCOL=${protocol}`)
     if (e.KAFKA_SASL_USERNAME === undefined) problems.push(`KAFKA_SASL_USERNAME: required with KAFKA_SECURITY_PROTOCOL=${protocol}`)
     if (e.KAFKA_SASL_PASSWORD === undefined) problems.push(`KAFKA_SASL_PASSWORD: required with KAFKA_SECURITY_PROTOCOL=${protocol}`)
   }
   const prefix = e.THOTH_DEPLOYMENT_NAME
-  const ours = new Set([...BASE_NAMES].map((b) => topicName(prefix, b)))
-  const dlt = deadLetterTopic(e)
-  const ctl = controlTopic(e)
-  if (dlt && ours.has(dlt)) problems.push('THOTH_INVESTIGATOR_DEAD_LETTER_TOPIC: must differ from the 19 message topics')
-  if (ours.has(ctl)) problems.push('THOTH_INVESTIGATOR_CONTROL_TOPIC: must differ from the 19 message topics')
-  if (dlt && dlt === ctl) problems.push('THOTH_INVESTIGATOR_CONTROL_TOPIC: must differ from the dead-letter topic')
-  for (const b of BASE_NAMES) {
-    if (topicName(prefix, b).length > 249) problems.push(`THOTH_DEPLOYMENT_NAME: topic ${prefix}.${b} is longer than 249 characters`)
+  const topicVars = ['THOTH_DEPLOYMENT_NAME', 'THOTH_INVESTIGATOR_DEAD_LETTER_TOPIC', 'THOTH_INVESTIGATOR_CONTROL_TOPIC']
+  if (prefix !== undefined && !topicVars.some((v) => bad.has(v))) {
+    const ours = new Set([...BASE_NAMES].map((b) => topicName(prefix, b)))
+    const dlt = deadLetterTopic({ ...e, THOTH_DEPLOYMENT_NAME: prefix })
+    const ctl = controlTopic({ ...e, THOTH_DEPLOYMENT_NAME: prefix })
+    if (dlt && ours.has(dlt)) problems.push('THOTH_INVESTIGATOR_DEAD_LETTER_TOPIC: must differ from the 19 message topics')
+    if (ours.has(ctl)) problems.push('THOTH_INVESTIGATOR_CONTROL_TOPIC: must differ from the 19 message topics')
+    if (dlt && dlt === ctl) problems.push('THOTH_INVESTIGATOR_CONTROL_TOPIC: must differ from the dead-letter topic')
+    for (const b of BASE_NAMES) {
+      if (topicName(prefix, b).length > 249) problems.push(`THOTH_DEPLOYMENT_NAME: topic ${prefix}.${b} is longer than 249 characters`)
+    }
   }
   if (e.THOTH_INVESTIGATOR_GIT_NOTIFICATIONS && !e.THOTH_GITHUB_PRIVATE_TOKEN && !e.THOTH_GITLAB_PRIVATE_TOKEN) {
     problems.push('THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: on, but neither THOTH_GITHUB_PRIVATE_TOKEN nor THOTH_GITLAB_PRIVATE_TOKEN is set')
@@ -230,11 +237,12 @@ function crossChecks(e: ParsedEnv): string[] {
   return problems
 }
 
-const deadLetterTopic = (e: ParsedEnv): string | null =>
+type TopicVars = Partial<ParsedEnv> & Pick<ParsedEnv, 'THOTH_DEPLOYMENT_NAME'>
+const deadLetterTopic = (e: TopicVars): string | null =>
   e.THOTH_INVESTIGATOR_DEAD_LETTER_TOPIC === undefined
     ? `${e.THOTH_DEPLOYMENT_NAME}.thoth.investigator.dead-letter`
     : e.THOTH_INVESTIGATOR_DEAD_LETTER_TOPIC || null
-const controlTopic = (e: ParsedEnv): string =>
+const controlTopic = (e: TopicVars): string =>
   e.THOTH_INVESTIGATOR_CONTROL_TOPIC ?? `${e.THOTH_DEPLOYMENT_NAME}.thoth.investigator.control`
 
 function buildConfig(e: ParsedEnv) {

@@ -73,7 +73,10 @@ function decodeSegment(segment: string): string {
 
 /** The path without leading/trailing `/` and a final `.git`, split into decoded segments. */
 function segments(path: string): string[] {
-  const trimmed = path.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '').replace(/\/+$/, '')
+  const trimmed = path
+    .replace(/^\/+|\/+$/g, '')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '')
   return trimmed === '' ? [] : trimmed.split('/').map(decodeSegment)
 }
 

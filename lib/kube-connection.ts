@@ -13,8 +13,9 @@ import { ConfigError } from './errors.ts'
 import type { Logger } from './log.ts'
 import type { KubeConnection, KubeCredentials } from './kube-http.ts'
 
-/** Default service-account paths of a pod. */
+/** Default service-account token path of a pod. */
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token'
+/** Default service-account CA path of a pod. */
 export const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt'
 
 /** Settings of {@link loadKubeConnection}; main.ts fills them from the environment. */
@@ -73,7 +74,7 @@ function cachedCredentials(
         const value = load()
         const entry = { at: now, value }
         cached = entry
-        value.catch(() => cached === entry && (cached = undefined))
+        void value.catch(() => cached === entry && (cached = undefined))
       }
       return cached.value
     },

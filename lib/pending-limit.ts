@@ -124,6 +124,6 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new AbortedError('pending-limit wait aborted'))
     signal.addEventListener('abort', onAbort, { once: true })
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    void p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
 }

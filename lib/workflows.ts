@@ -88,7 +88,7 @@ function cache<K, T>(ttlMs: number) {
       if (hit && now - hit.at < ttlMs) return hit.value
       const entry = { at: now, value: load() }
       entries.set(key, entry)
-      entry.value.catch(() => entries.get(key) === entry && entries.delete(key))
+      void entry.value.catch(() => entries.get(key) === entry && entries.delete(key))
       return entry.value
     },
     clear: () => entries.clear(),

@@ -96,6 +96,7 @@ let target: { url: string; cleanup(): Promise<void> }
 let db: postgres.Sql
 let kg: KnowledgeGraphClient
 const createdIndexIds: number[] = []
+const createdStackIds: number[] = []
 
 beforeAll(async () => {
   if (SOURCE.kind === 'minimal') {
@@ -117,8 +118,8 @@ afterAll(async () => {
 async function deleteSeededRows() {
   const like = `%${T}%`
   await db`DELETE FROM adviser_run WHERE adviser_document_id LIKE ${like}`
-  await db`DELETE FROM external_python_software_stack WHERE external_python_requirements_lock_id IN
-    (SELECT id FROM external_python_requirements_lock WHERE requirements_lock_hash LIKE ${like})`
+  if (createdStackIds.length)
+    await db`DELETE FROM external_python_software_stack WHERE id IN ${db(createdStackIds)}`
   await db`DELETE FROM external_python_requirements_lock WHERE requirements_lock_hash LIKE ${like}`
   await db`DELETE FROM si_aggregated_run WHERE si_aggregated_run_document_id LIKE ${like}`
   await db`DELETE FROM python_artifact WHERE artifact_name LIKE ${like}`
@@ -451,6 +452,7 @@ describe(`knowledge graph queries (${SOURCE_LABEL})`, () => {
       const [row] = await db<{ id: number }[]>`
         INSERT INTO external_python_software_stack (external_python_requirements_lock_id)
         VALUES (${lockId}) RETURNING id`
+      createdStackIds.push(row!.id)
       return row!.id
     }
     const run = async (origin: string | null, stackId: number | null) => {

@@ -15,7 +15,10 @@ beforeEach(() => {
 })
 
 function index(extra: Partial<PackageIndexOptions> = {}) {
-  return createPackageIndex({ warehouses: ['https://pypi.org/simple', WAREHOUSE], ...extra }, memoryLogger())
+  return createPackageIndex(
+    { warehouses: ['https://pypi.org/simple', WAREHOUSE], ...extra },
+    memoryLogger(),
+  )
 }
 
 async function failure(p: Promise<unknown>): Promise<unknown> {
@@ -30,13 +33,22 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
 describe('listVersions', () => {
   test('uses the Warehouse JSON API for a warehouse index (trailing / ignored)', async () => {
     server.packages.set('flask', { releases: ['1.0', '2.0.0RC1', 'junk', '1.5'] })
-    expect(await index().listVersions(`${WAREHOUSE}/`, 'flask', signal)).toEqual(['2.0.0rc1', '1.5', '1.0', 'junk'])
+    expect(await index().listVersions(`${WAREHOUSE}/`, 'flask', signal)).toEqual([
+      '2.0.0rc1',
+      '1.5',
+      '1.0',
+      'junk',
+    ])
     expect(server.requests.map((r) => r.path)).toEqual(['/pypi/flask/json'])
   })
 
   test('reads the PEP 503 page, with a trailing slash, for other indexes', async () => {
     server.packages.set('tensorflow', {
-      hrefs: ['tensorflow-2.1.0.tar.gz', 'tensorflow-2.10.0-cp38-none-any.whl', 'tensorflow-2.1.0-cp38-none-any.whl'],
+      hrefs: [
+        'tensorflow-2.1.0.tar.gz',
+        'tensorflow-2.10.0-cp38-none-any.whl',
+        'tensorflow-2.1.0-cp38-none-any.whl',
+      ],
     })
     expect(await index().listVersions(SIMPLE, 'tensorflow', signal)).toEqual(['2.10.0', '2.1.0'])
     expect(server.requests.map((r) => r.path)).toEqual(['/custom/simple/tensorflow/'])
@@ -44,7 +56,9 @@ describe('listVersions', () => {
   })
 
   test('lists equal normal forms once (D-34)', async () => {
-    server.packages.set('pkg', { hrefs: ['pkg-1.0.0RC1.tar.gz', 'pkg-1.0.0rc1-py3-none-any.whl', 'pkg-0.9.tar.gz'] })
+    server.packages.set('pkg', {
+      hrefs: ['pkg-1.0.0RC1.tar.gz', 'pkg-1.0.0rc1-py3-none-any.whl', 'pkg-0.9.tar.gz'],
+    })
     expect(await index().listVersions(SIMPLE, 'pkg', signal)).toEqual(['1.0.0rc1', '0.9'])
   })
 
@@ -61,7 +75,10 @@ describe('listVersions', () => {
     const err = await failure(index().listVersions(WAREHOUSE, 'broken', signal))
     expect(err).toBeInstanceOf(UpstreamError)
     expect(err).toMatchObject({ upstream: 'package-index', retryable: true, status: 503 })
-    expect(await failure(index().listVersions(SIMPLE, 'bad', signal))).toMatchObject({ retryable: false, status: 400 })
+    expect(await failure(index().listVersions(SIMPLE, 'bad', signal))).toMatchObject({
+      retryable: false,
+      status: 400,
+    })
   })
 
   test('a connection failure is retryable', async () => {
@@ -74,8 +91,12 @@ describe('listVersions', () => {
   test('an unusable listing is a non-retryable error', async () => {
     server.packages.set('nohref', { hrefs: ['nohref-1.0.tar.gz', null] })
     server.packages.set('notjson', { json: '<html>' })
-    expect(await failure(index().listVersions(SIMPLE, 'nohref', signal))).toMatchObject({ retryable: false })
-    expect(await failure(index().listVersions(WAREHOUSE, 'notjson', signal))).toMatchObject({ retryable: false })
+    expect(await failure(index().listVersions(SIMPLE, 'nohref', signal))).toMatchObject({
+      retryable: false,
+    })
+    expect(await failure(index().listVersions(WAREHOUSE, 'notjson', signal))).toMatchObject({
+      retryable: false,
+    })
   })
 
   test('a slow index times out with a retryable error', async () => {
@@ -123,7 +144,9 @@ describe('listVersions', () => {
   test('goes through the proxy unless NO_PROXY names the host', async () => {
     server.packages.set('flask', { releases: ['1.0'] })
     const viaProxy = index({ proxy: { http: server.url } })
-    expect(await viaProxy.listVersions('http://index.invalid/simple', 'flask', signal)).toEqual(['1.0'])
+    expect(await viaProxy.listVersions('http://index.invalid/simple', 'flask', signal)).toEqual([
+      '1.0',
+    ])
     expect(server.requests[0]?.headers.host).toBe('index.invalid')
     const bypass = index({ proxy: { http: 'http://127.0.0.1:9', noProxy: '127.0.0.1' } })
     expect(await bypass.listVersions(SIMPLE, 'flask', signal)).toEqual(['1.0'])

@@ -40,7 +40,8 @@ export function startGitlabServer(opts: { token: string }): GitlabServer {
     async fetch(req) {
       const url = new URL(req.url)
       const rec = await s.record(req, url)
-      if (req.headers.get('private-token') !== opts.token) return s.json({ message: '401 Unauthorized' }, 401)
+      if (req.headers.get('private-token') !== opts.token)
+        return s.json({ message: '401 Unauthorized' }, 401)
       const scripted = await s.answer(req.method, url.pathname)
       if (scripted) return scripted
       // The project id MUST arrive URL-encoded (`group%2Fproject`), as GitLab requires.
@@ -63,10 +64,14 @@ export function startGitlabServer(opts: { token: string }): GitlabServer {
       }
       if (req.method === 'GET' && rest === '/repository/files/Pipfile/raw') {
         if (!rec.query.ref) return s.json({ error: 'ref is missing' }, 400)
-        if (project.pipfile === undefined || rec.query.ref !== defaultBranch) return s.json({ message: '404 File Not Found' }, 404)
+        if (project.pipfile === undefined || rec.query.ref !== defaultBranch)
+          return s.json({ message: '404 File Not Found' }, 404)
         return s.text(project.pipfile)
       }
-      if (rest === '/issues') return req.method === 'GET' ? list(project, m[1] as string, rec.query) : create(project, rec.body)
+      if (rest === '/issues')
+        return req.method === 'GET'
+          ? list(project, m[1] as string, rec.query)
+          : create(project, rec.body)
       return s.json({ error: '404 Not Found' }, 404)
     },
   })
@@ -76,21 +81,40 @@ export function startGitlabServer(opts: { token: string }): GitlabServer {
     const perPage = positiveInt(q.per_page, 20, 100)
     const page = positiveInt(q.page, 1)
     const state = q.state ?? 'all'
-    if (perPage === null || page === null || !['opened', 'closed', 'all'].includes(state)) return s.json({ error: 'state does not have a valid value' }, 400)
-    const all = (project.issues ?? []).filter((i) => state === 'all' || (i.state ?? 'opened') === state)
+    if (perPage === null || page === null || !['opened', 'closed', 'all'].includes(state))
+      return s.json({ error: 'state does not have a valid value' }, 400)
+    const all = (project.issues ?? []).filter(
+      (i) => state === 'all' || (i.state ?? 'opened') === state,
+    )
     const { items, last } = pageOf(all, page, perPage)
     const next = page < last ? String(page + 1) : ''
-    const headers: Record<string, string> = { 'x-page': String(page), 'x-per-page': String(perPage), 'x-next-page': next, 'x-total': String(all.length), 'x-total-pages': String(last) }
-    if (next) headers.link = `<${url}/api/v4/projects/${rawId}/issues?page=${next}&per_page=${perPage}&state=${state}>; rel="next"`
-    return s.json(items.map((i, n) => ({ iid: n + 1, title: i.title, state: i.state ?? 'opened' })), 200, headers)
+    const headers: Record<string, string> = {
+      'x-page': String(page),
+      'x-per-page': String(perPage),
+      'x-next-page': next,
+      'x-total': String(all.length),
+      'x-total-pages': String(last),
+    }
+    if (next)
+      headers.link = `<${url}/api/v4/projects/${rawId}/issues?page=${next}&per_page=${perPage}&state=${state}>; rel="next"`
+    return s.json(
+      items.map((i, n) => ({ iid: n + 1, title: i.title, state: i.state ?? 'opened' })),
+      200,
+      headers,
+    )
   }
 
   function create(project: GitlabProject, body: unknown): Response {
-    if (typeof (body as { title?: unknown } | undefined)?.title !== 'string') return s.json({ error: 'title is missing' }, 400)
-    if (!validIssueBody(body, ['title', 'description'])) return s.json({ error: 'title is invalid' }, 400)
+    if (typeof (body as { title?: unknown } | undefined)?.title !== 'string')
+      return s.json({ error: 'title is missing' }, 400)
+    if (!validIssueBody(body, ['title', 'description']))
+      return s.json({ error: 'title is invalid' }, 400)
     const { title, description } = body as { title: string; description?: string }
     project.issues = [...(project.issues ?? []), { title, description, state: 'opened' }]
-    return s.json({ iid: project.issues.length, title, description: description ?? null, state: 'opened' }, 201)
+    return s.json(
+      { iid: project.issues.length, title, description: description ?? null, state: 'opened' },
+      201,
+    )
   }
 
   return Object.assign(s, { url, projects, stop: () => server.stop(true) })

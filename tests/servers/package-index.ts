@@ -38,7 +38,8 @@ export interface PackageIndexServer {
 
 function simplePage(name: string, pkg: FakePackage): string {
   if (pkg.html !== undefined) return pkg.html
-  const hrefs = pkg.hrefs ?? (pkg.releases ?? []).map((v) => `../../packages/${name}-${v}.tar.gz#sha256=00`)
+  const hrefs =
+    pkg.hrefs ?? (pkg.releases ?? []).map((v) => `../../packages/${name}-${v}.tar.gz#sha256=00`)
   const links = hrefs.map((h) => (h === null ? '<a>no link</a>' : `<a href="${h}">${h}</a>`))
   return `<!DOCTYPE html><html><body><h1>Links for ${name}</h1>${links.join('<br/>\n')}</body></html>`
 }
@@ -50,7 +51,9 @@ function jsonBody(pkg: FakePackage): string {
 }
 
 /** Starts the server on 127.0.0.1 with a free port. */
-export function startPackageIndexServer(initial: Record<string, FakePackage> = {}): PackageIndexServer {
+export function startPackageIndexServer(
+  initial: Record<string, FakePackage> = {},
+): PackageIndexServer {
   const packages = new Map(Object.entries(initial))
   const requests: SeenRequest[] = []
   const server = Bun.serve({
@@ -58,7 +61,12 @@ export function startPackageIndexServer(initial: Record<string, FakePackage> = {
     port: 0,
     async fetch(req) {
       const url = new URL(req.url)
-      requests.push({ method: req.method, url: req.url, path: url.pathname, headers: Object.fromEntries(req.headers) })
+      requests.push({
+        method: req.method,
+        url: req.url,
+        path: url.pathname,
+        headers: Object.fromEntries(req.headers),
+      })
       if (req.method !== 'GET') return new Response('method not allowed', { status: 405 })
       const json = /^\/pypi\/([^/]+)\/json$/.exec(url.pathname)
       const simple = /\/([^/]+)\/$/.exec(url.pathname)
@@ -67,7 +75,8 @@ export function startPackageIndexServer(initial: Record<string, FakePackage> = {
       if (pkg?.delayMs) await Bun.sleep(pkg.delayMs)
       if (!pkg || (!json && !simple)) return new Response('not found', { status: 404 })
       if (pkg.status) return new Response(`status ${pkg.status}`, { status: pkg.status })
-      if (json) return new Response(jsonBody(pkg), { headers: { 'content-type': 'application/json' } })
+      if (json)
+        return new Response(jsonBody(pkg), { headers: { 'content-type': 'application/json' } })
       return new Response(simplePage(name, pkg), { headers: { 'content-type': 'text/html' } })
     },
   })

@@ -71,7 +71,11 @@ export class Scripted {
       next.times = (next.times ?? 1) - 1
       if (next.times <= 0) rule.answers.shift()
       if (next.delayMs) await Bun.sleep(next.delayMs)
-      return this.json(next.body ?? { message: `scripted ${next.status}` }, next.status, next.headers)
+      return this.json(
+        next.body ?? { message: `scripted ${next.status}` },
+        next.status,
+        next.headers,
+      )
     }
     return undefined
   }
@@ -83,7 +87,10 @@ export class Scripted {
 
   /** A plain-text answer with the default headers. */
   text(body: string, status = 200): Response {
-    return new Response(body, { status, headers: { ...this.headers, 'content-type': 'text/plain; charset=utf-8' } })
+    return new Response(body, {
+      status,
+      headers: { ...this.headers, 'content-type': 'text/plain; charset=utf-8' },
+    })
   }
 
   /** Clears recorded requests, scripts and default headers. */
@@ -104,11 +111,18 @@ export function validIssueBody(body: unknown, allowed: readonly string[]): boole
 
 /** Page `page` (1-based) of `items`, `perPage` per page. */
 export function pageOf<T>(items: T[], page: number, perPage: number): { items: T[]; last: number } {
-  return { items: items.slice((page - 1) * perPage, page * perPage), last: Math.max(1, Math.ceil(items.length / perPage)) }
+  return {
+    items: items.slice((page - 1) * perPage, page * perPage),
+    last: Math.max(1, Math.ceil(items.length / perPage)),
+  }
 }
 
 /** A positive integer query value, the default when absent, or null when malformed. */
-export function positiveInt(value: string | undefined, fallback: number, max = Infinity): number | null {
+export function positiveInt(
+  value: string | undefined,
+  fallback: number,
+  max = Infinity,
+): number | null {
   if (value === undefined) return fallback
   const n = Number(value)
   return Number.isInteger(n) && n >= 1 && n <= max ? n : null

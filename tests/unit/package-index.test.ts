@@ -1,18 +1,19 @@
 import { describe, expect, test } from 'bun:test'
+import { normalizeIndexUrl, proxyFor } from '../../lib/package-index.ts'
 import {
-  normalizeIndexUrl,
   normalVersion,
-  proxyFor,
   sortVersions,
   versionsFromSimplePage,
   versionsFromWarehouseJson,
-} from '../../lib/package-index.ts'
+} from '../../lib/package-versions.ts'
 
 describe('normalizeIndexUrl', () => {
   test('drops trailing slashes and maps pypi.python.org to pypi.org', () => {
     expect(normalizeIndexUrl('https://pypi.python.org/simple/')).toBe('https://pypi.org/simple')
     expect(normalizeIndexUrl('https://example.com/simple//')).toBe('https://example.com/simple')
-    expect(normalizeIndexUrl('https://pypi.python.org/simple/extra')).toBe('https://pypi.python.org/simple/extra')
+    expect(normalizeIndexUrl('https://pypi.python.org/simple/extra')).toBe(
+      'https://pypi.python.org/simple/extra',
+    )
   })
 })
 
@@ -34,7 +35,18 @@ describe('normalVersion', () => {
 
 describe('sortVersions', () => {
   test('newest first by PEP 440, pre-releases kept, legacy last in legacy order', () => {
-    const listed = ['1.0', 'foo', '2.0.0RC1', '2.0.0', '1.0-beta', 'v1.5', '1.0.x', '1!0.1', '2.0.x', '1.0+local.2']
+    const listed = [
+      '1.0',
+      'foo',
+      '2.0.0RC1',
+      '2.0.0',
+      '1.0-beta',
+      'v1.5',
+      '1.0.x',
+      '1!0.1',
+      '2.0.x',
+      '1.0+local.2',
+    ]
     expect(sortVersions(listed)).toEqual([
       '1!0.1',
       '2.0.0',
@@ -56,7 +68,12 @@ describe('sortVersions', () => {
     expect(sortVersions(['1.0.0', '1.0'])).toEqual(['1.0.0', '1.0'])
   })
   test('legacy order follows packaging 21.3 (pre-release tags before final, dev lowest)', () => {
-    expect(sortVersions(['2004d', '1.0.x-dev', '1.0.x-rc', '1.0.x'])).toEqual(['2004d', '1.0.x', '1.0.x-rc', '1.0.x-dev'])
+    expect(sortVersions(['2004d', '1.0.x-dev', '1.0.x-rc', '1.0.x'])).toEqual([
+      '2004d',
+      '1.0.x',
+      '1.0.x-rc',
+      '1.0.x-dev',
+    ])
   })
 })
 
@@ -87,7 +104,10 @@ describe('versionsFromSimplePage', () => {
 
 describe('versionsFromWarehouseJson', () => {
   test('takes the keys of releases', () => {
-    expect(versionsFromWarehouseJson({ releases: { '1.0': [], '2.0': [] } })).toEqual(['1.0', '2.0'])
+    expect(versionsFromWarehouseJson({ releases: { '1.0': [], '2.0': [] } })).toEqual([
+      '1.0',
+      '2.0',
+    ])
   })
   test('fails without a releases object', () => {
     expect(() => versionsFromWarehouseJson({ info: {} })).toThrow()
@@ -96,7 +116,11 @@ describe('versionsFromWarehouseJson', () => {
 })
 
 describe('proxyFor', () => {
-  const proxy = { https: 'http://sp:3128', http: 'http://p:3128', noProxy: 'internal.example, .corp.example,10.0.0.1:8080' }
+  const proxy = {
+    https: 'http://sp:3128',
+    http: 'http://p:3128',
+    noProxy: 'internal.example, .corp.example,10.0.0.1:8080',
+  }
   test('chooses the proxy by scheme', () => {
     expect(proxyFor(new URL('https://pypi.org/simple'), proxy)).toBe('http://sp:3128')
     expect(proxyFor(new URL('http://pypi.org/simple'), proxy)).toBe('http://p:3128')
