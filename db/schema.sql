@@ -8,6 +8,14 @@
 -- left out, except the NOT NULL ones without a default, so that rows seeded by tests insert into
 -- the real schema unchanged. It is loaded once into a fresh database (not idempotent).
 --
+-- Checked against the real schema: tests/integration/real-schema.test.ts creates it with
+-- thoth-storages 0.74.1's own GraphDatabase().initialize_schema() and requires every table, column
+-- (type, NULL rule, default), constraint (name and definition), index and enum type here to be
+-- identical there, and the left-out real columns to be nullable or defaulted. Fixed after that
+-- check (2026-11-27): the foreign keys of external_python_software_stack and
+-- has_external_python_requirement_lock to external_python_requirements_lock now carry their real
+-- names (`..._fkey1`); nothing else differed.
+--
 -- Indexes: every index below exists under the same name in the real schema (alembic revisions
 -- 9168881dd125, b91c11e75551, bb26306538f0, a7442899ef28). The flag UPDATEs (U-1, U-2, U-1b) and
 -- Q-1/Q-3/Q-5 look rows up by (package_name, package_version) through
@@ -150,16 +158,22 @@ CREATE TABLE external_python_requirements_lock (
 CREATE TABLE external_python_software_stack (
   id serial PRIMARY KEY,
   -- real table: also external_python_requirements_id (nullable FK), not read by the service
-  external_python_requirements_lock_id integer
+  external_python_requirements_lock_id integer,
+  -- the real constraint name (ends in "fkey1")
+  CONSTRAINT external_python_software_sta_external_python_requirements_fkey1
+    FOREIGN KEY (external_python_requirements_lock_id)
     REFERENCES external_python_requirements_lock (id) ON DELETE CASCADE
 );
 
 CREATE TABLE has_external_python_requirement_lock (
-  external_python_requirements_locked_id integer NOT NULL
-    REFERENCES external_python_requirements_lock (id) ON DELETE CASCADE,
+  external_python_requirements_locked_id integer NOT NULL,
   python_package_version_entity_id integer NOT NULL
     REFERENCES python_package_version_entity (id) ON DELETE CASCADE,
-  PRIMARY KEY (external_python_requirements_locked_id, python_package_version_entity_id)
+  PRIMARY KEY (external_python_requirements_locked_id, python_package_version_entity_id),
+  -- the real constraint name (ends in "fkey1")
+  CONSTRAINT has_external_python_requirem_external_python_requirements_fkey1
+    FOREIGN KEY (external_python_requirements_locked_id)
+    REFERENCES external_python_requirements_lock (id) ON DELETE CASCADE
 );
 
 -- Enum types of the real adviser_run (recommendation_type as widened by alembic 83e2900c3721).

@@ -4,13 +4,15 @@
  * committed explicitly up to each partition's watermark (D-35, #1729); halts are shared through
  * the control topic (lib/halts.ts); start-up order as §2, shutdown as §7.
  */
-import type { Admin, Consumer, Kafka, Producer } from 'kafkajs'
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
 import { PartitionAssigners } from 'kafkajs'
 import { RoundRobinCompatAssigner } from './assigner.ts'
 import type { Config } from './config.ts'
+import { createCommitter } from './committer.ts'
 import { createControlChannel, type ControlChannel } from './control.ts'
 import { createHalts, type Halts } from './halts.ts'
 import { ensureTopics, topicSpecs } from './kafka.ts'
+import { updateLag } from './lag.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 import { abortableSleep, PartitionWorker, type PartitionHost } from './partition.ts'
@@ -57,12 +59,15 @@ export interface ConsumerOptions {
   createDeadLetter: (producer: Producer) => ProcessorDeps['deadLetter']
   /** Fetch wait; small values make rebalances fast in tests. */
   maxWaitTimeInMs?: number
+  /** How often missing topics are looked for again (30 s). */
+  missingTopicRecheckMs?: number
   now?: () => number
 }
 
 const SHUTDOWN_GRACE_MS = 20_000
 const LAG_INTERVAL_MS = 5_000
 const FETCH_SILENCE_MS = 30_000
+const MISSING_TOPIC_RECHECK_MS = 30_000
 
 /** Builds the consumer; `start()` runs §2 steps 5-8, `stop()` §7. */
 export function createConsumer(o: ConsumerOptions) {
@@ -84,44 +89,56 @@ export function createConsumer(o: ConsumerOptions) {
   let assignment: Record<string, number[]> = {}
   let lagTimer: ReturnType<typeof setInterval> | undefined
   let processor: ProcessorDeps | undefined
+  let missing: string[] = []
+  let subscribed: string[] = []
+  let missingTimer: ReturnType<typeof setInterval> | undefined
 
-  // ---- commits: one in flight; finished partitions are coalesced into the next one
-  const dirty = new Set<PartitionWorker>()
-  let committing: Promise<void> | undefined
-  const kickCommit = () => {
-    committing ??= commitLoop().finally(() => (committing = undefined))
+  const runConfig = {
+    autoCommit: false,
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch, isStale }: EachBatchPayload) => {
+      if (isStale() || state === 'stopping') return
+      workerFor(batch.topic, batch.partition)?.enqueue(batch.messages)
+    },
   }
-  const scheduleCommit = (w: PartitionWorker) => {
-    dirty.add(w)
-    kickCommit()
-  }
-  async function commitLoop() {
-    while (dirty.size && consumer) {
-      const batch = [...dirty].filter((w) => workers.get(key(w.topic, w.partition)) === w && w.finishedAt !== null && w.finishedAt !== w.committedAt)
-      dirty.clear()
-      if (!batch.length) continue
-      const snap = batch.map((w) => ({ w, at: w.finishedAt as bigint, handled: w.lastHandled }))
-      try {
-        await consumer.commitOffsets(snap.map(({ w, at }) => ({ topic: w.topic, partition: w.partition, offset: at.toString() })))
-        for (const { w, at, handled } of snap) {
-          w.committedAt = at
-          if (handled !== null) metrics.partitionOffsets.set({ topic_name: w.topic, partition: String(w.partition) }, Number(handled))
-        }
-      } catch (err) {
-        log.error('offset commit failed; retried with the next commit', { error: err, partitions: snap.map(({ w }) => key(w.topic, w.partition)) })
-        setTimeout(() => snap.forEach(({ w }) => scheduleCommit(w)), 1000).unref?.()
-        return
-      }
+
+  /**
+   * Subscribes to the topics that exist; a missing topic is logged and subscribed once it
+   * appears (the consumer is restarted for that), never a reason to stop (§2 step 7).
+   */
+  async function subscribeExisting(c: Consumer) {
+    let existing: Set<string>
+    try {
+      existing = new Set(await (admin as Admin).listTopics())
+    } catch (err) {
+      log.warn('could not list topics', { error: err })
+      return
     }
+    const now = topics.filter((t) => existing.has(t) && !subscribed.includes(t))
+    missing = topics.filter((t) => !existing.has(t))
+    if (missing.length) log.error('topics do not exist; they are subscribed once they do', { missing })
+    if (!now.length) return
+    if (subscribed.length) await c.stop()
+    subscribed = [...subscribed, ...now]
+    await c.subscribe({ topics: now, fromBeginning: config.kafka.fromBeginning })
+    await c.run(runConfig)
+    if (!missing.length) clearInterval(missingTimer)
   }
+
+  const committer = createCommitter({
+    commit: (offsets) => (consumer as Consumer).commitOffsets(offsets),
+    owns: (w) => workers.get(key(w.topic, w.partition)) === w,
+    log,
+    metrics,
+  })
 
   const host = (): PartitionHost => ({
     processor: processor as ProcessorDeps,
     semaphore,
     now,
-    finished: (w) => {
-      halts?.succeeded(w.baseName)
-      scheduleCommit(w)
+    finished: (w, kind) => {
+      if (kind === 'done') halts?.succeeded(w.baseName)
+      committer.schedule(w)
     },
     halt: (w, reason, offset) => {
       log.error('topic halted after a failed record', { topic: w.topic, partition: w.partition, offset, base_name: w.baseName, reason })
@@ -163,28 +180,6 @@ export function createConsumer(o: ConsumerOptions) {
       }
     }
     log.info('partitions assigned', { assignment: next })
-  }
-
-  async function updateLag() {
-    if (!admin || !consumer) return
-    try {
-      const mine = Object.keys(assignment)
-      if (!mine.length) return
-      const committed = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: mine })
-      for (const t of mine) {
-        const ends = await admin.fetchTopicOffsets(t)
-        for (const { partition, high } of ends) {
-          const w = workers.get(key(t, partition))
-          if (!w) continue
-          const c = committed.find((x) => x.topic === t)?.partitions.find((x) => x.partition === partition)?.offset ?? '-1'
-          const base = w.committedAt ?? (BigInt(c) >= 0n ? BigInt(c) : BigInt(ends.find((e) => e.partition === partition)?.low ?? '0'))
-          w.lag = Math.max(0, Number(BigInt(high) - base))
-          metrics.consumerLag.set({ topic_name: t, partition: String(partition) }, w.lag)
-        }
-      }
-    } catch (err) {
-      log.warn('could not update consumer lag', { error: err })
-    }
   }
 
   const control_: ConsumerControl = {
@@ -249,22 +244,18 @@ export function createConsumer(o: ConsumerOptions) {
         }
       })
       c.on(c.events.FETCH, () => void (lastFetchAt = now()))
-      c.on(c.events.REBALANCING, kickCommit) // commit what is finished before partitions move
+      c.on(c.events.REBALANCING, committer.kick) // commit what is finished before partitions move
       c.on(c.events.CRASH, ({ payload }) => {
         crashed = String(payload.error?.message ?? payload.error)
         log.error('consumer crashed', { error: payload.error, restart: payload.restart })
       })
       await c.connect()
-      await c.subscribe({ topics, fromBeginning: config.kafka.fromBeginning })
-      await c.run({
-        autoCommit: false,
-        eachBatchAutoResolve: true,
-        eachBatch: async ({ batch, isStale }) => {
-          if (isStale() || state === 'stopping') return
-          workerFor(batch.topic, batch.partition)?.enqueue(batch.messages)
-        },
-      })
-      lagTimer = setInterval(() => void updateLag(), LAG_INTERVAL_MS)
+      await subscribeExisting(c)
+      lagTimer = setInterval(
+        () => void updateLag({ admin: admin as Admin, groupId: config.kafka.groupId, topics: Object.keys(assignment), workerOf: (t, p) => workers.get(key(t, p)), metrics, log }),
+        LAG_INTERVAL_MS,
+      )
+      if (missing.length) missingTimer = setInterval(() => void subscribeExisting(c), o.missingTopicRecheckMs ?? MISSING_TOPIC_RECHECK_MS)
     },
     /** Graceful shutdown (§7): finish running attempts (<= 20 s), commit, leave, close. */
     async stop() {
@@ -272,6 +263,7 @@ export function createConsumer(o: ConsumerOptions) {
       state = 'stopping'
       stopSignal.abort()
       clearInterval(lagTimer)
+      clearInterval(missingTimer)
       const all = [...workers.values()]
       for (const w of all) w.haltLocal()
       if (consumer) consumer.pause(topics.map((topic) => ({ topic })))
@@ -281,9 +273,7 @@ export function createConsumer(o: ConsumerOptions) {
       grace.abort()
       for (const w of all) w.stop()
       await Promise.race([idle, Bun.sleep(2000)])
-      for (const w of all) dirty.add(w)
-      await committing
-      await commitLoop()
+      await committer.flush(all)
       await halts?.flush()
       await consumer?.disconnect().catch((err: unknown) => log.warn('leaving the group failed', { error: err }))
       await control?.stop()

@@ -59,9 +59,11 @@ export function createLogger(opts: LoggerOptions): Logger {
       if (ORDER[level] < min) return
       const record: Fields = { time: new Date().toISOString(), level, msg, ...bound }
       if (fields) for (const [k, v] of Object.entries(fields)) record[k] = normalize(v)
-      let line = opts.json === false ? plain(record) : JSON.stringify(record, jsonReplacer)
-      for (const r of redactors) line = r(line)
-      write(line)
+      // Redact each string value BEFORE serialising: JSON escaping (`"`, `\`) would hide a
+      // secret from a pass over the finished line, and short secrets only match whole values.
+      const replacer = (_key: string, value: unknown): unknown =>
+        typeof value === 'string' ? redactors.reduce((t, r) => r(t), value) : jsonReplacer(_key, value)
+      write(opts.json === false ? plain(record, replacer) : JSON.stringify(record, replacer))
     }
     return {
       debug: (m, f) => emit('debug', m, f),
@@ -78,10 +80,10 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value
 }
 
-function plain(record: Fields): string {
+function plain(record: Fields, replacer: (key: string, value: unknown) => unknown): string {
   const { time, level, msg, ...rest } = record
-  const tail = Object.keys(rest).length ? ` ${JSON.stringify(rest, jsonReplacer)}` : ''
-  return `${String(time)} ${String(level).toUpperCase()} ${String(msg)}${tail}`
+  const tail = Object.keys(rest).length ? ` ${JSON.stringify(rest, replacer)}` : ''
+  return `${String(time)} ${String(level).toUpperCase()} ${String(replacer('msg', msg))}${tail}`
 }
 
 /** A logger that keeps lines in memory, for tests. */

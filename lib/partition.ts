@@ -20,7 +20,7 @@ export interface PartitionHost {
   processor: ProcessorDeps
   semaphore: Semaphore
   /** The watermark moved: schedule a commit. */
-  finished(w: PartitionWorker): void
+  finished(w: PartitionWorker, kind: 'done' | 'acked'): void
   /** A record failed under the halt policy: halt its topic. */
   halt(w: PartitionWorker, reason: string, offset: string): void
   /** Backpressure: pause (true) or resume (false) fetching of this partition. */
@@ -51,6 +51,8 @@ export class PartitionWorker {
   /** Last time the partition finished a record or changed state (stuck detection). */
   progressAt: number
   lag = 0
+  /** End offset seen by the last lag refresh. */
+  endOffset: bigint | null = null
 
   constructor(
     readonly topic: string,
@@ -214,7 +216,7 @@ export class PartitionWorker {
     this.finishedAt = BigInt(lastOffset) + 1n
     this.progressAt = this.host.now()
     if (this.throttled && this.queued < LOW_WATER) this.setThrottle(false)
-    this.host.finished(this)
+    this.host.finished(this, kind)
   }
 
   /** One handleBatch call for consecutive records; false falls back to record by record. */

@@ -32,6 +32,8 @@ export interface ServiceParts {
   kafka?: Kafka
   /** kafkajs fetch wait (small in tests for fast rebalances). */
   maxWaitTimeInMs?: number
+  /** How often missing topics are looked for again (tests shorten it). */
+  missingTopicRecheckMs?: number
   /** Port override (0 = any free port, for tests). */
   port?: number
   sleep?: (ms: number) => Promise<void>
@@ -66,6 +68,7 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
     kafka: p.kafka ?? createKafka(config, log),
     registry,
     maxWaitTimeInMs: p.maxWaitTimeInMs,
+    missingTopicRecheckMs: p.missingTopicRecheckMs,
     processor: {
       config,
       log,

@@ -52,6 +52,7 @@ export interface TestServiceOptions {
   handlers: readonly Handler[]
   workflows?: WorkflowFactory
   metrics?: Metrics
+  missingTopicRecheckMs?: number
 }
 
 /** A service on the real broker with its captured logs and metrics. */
@@ -99,6 +100,7 @@ export async function startTestService(o: TestServiceOptions): Promise<TestServi
     git: fakeGit(),
     packageIndex: fakePackageIndex(),
     maxWaitTimeInMs: 100,
+    missingTopicRecheckMs: o.missingTopicRecheckMs,
     port: 0,
   })
   await waitFor(() => service.consumer.control.health().ready, 30_000, 'service ready')

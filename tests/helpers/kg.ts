@@ -1,11 +1,58 @@
 /**
- * The real knowledge-graph port on a scratch PostgreSQL database (db/schema.sql), plus seeding
- * helpers for handler tests. Scratch databases come from tests/helpers/stack.ts.
+ * The real knowledge-graph port on a scratch PostgreSQL database, plus seeding helpers for handler
+ * tests. Scratch databases come from tests/helpers/stack.ts.
+ *
+ * Schema source: db/schema.sql by default; with THOTH_TEST_KG_SCHEMA=real and
+ * THOTH_TEST_KG_TEMPLATE=<database>, a copy of that database, which
+ * tests/integration/real-schema.test.ts creates with thoth-storages' initialize_schema() and then
+ * runs the handler tests against.
  */
+import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
 import { createKnowledgeGraph, type KnowledgeGraphClient } from '../../lib/knowledge-graph.ts'
 import { memoryLogger } from '../../lib/log.ts'
-import { createScratchDatabase } from './stack.ts'
+import { createScratchDatabase, pgAdminUrl, pgUrlFor, type ScratchDatabase } from './stack.ts'
+
+/** Where scratch knowledge graphs come from: db/schema.sql, or a copy of a template database. */
+export type KgSchema = { readonly kind: 'minimal' } | { readonly kind: 'template'; readonly database: string }
+
+/** The schema source selected by THOTH_TEST_KG_SCHEMA / THOTH_TEST_KG_TEMPLATE (default: minimal). */
+export function kgSchemaFromEnv(env: Record<string, string | undefined>): KgSchema {
+  const schema = env.THOTH_TEST_KG_SCHEMA ?? 'minimal'
+  if (schema === 'minimal') return { kind: 'minimal' }
+  const database = env.THOTH_TEST_KG_TEMPLATE
+  if (schema !== 'real' || !database)
+    throw new Error(`THOTH_TEST_KG_SCHEMA=${schema}: expected minimal, or real with THOTH_TEST_KG_TEMPLATE`)
+  return { kind: 'template', database }
+}
+
+/**
+ * A scratch database copied from `template` (CREATE DATABASE ... TEMPLATE), owned by the
+ * investigator's role like every scratch database. The template must have no open connections.
+ */
+export async function cloneDatabase(template: string): Promise<ScratchDatabase> {
+  const name = `scratch_${randomUUID().replaceAll('-', '_')}`
+  const owner = decodeURIComponent(new URL(pgUrlFor(name)).username)
+  const admin = () => postgres(pgAdminUrl, { max: 1, onnotice: () => {} })
+  const sql = admin()
+  try {
+    await sql.unsafe(`create database "${name}" template "${template}" owner "${owner}"`)
+  } finally {
+    await sql.end()
+  }
+  return {
+    name,
+    url: pgUrlFor(name),
+    async drop() {
+      const s = admin()
+      try {
+        await s.unsafe(`drop database if exists "${name}" with (force)`)
+      } finally {
+        await s.end()
+      }
+    },
+  }
+}
 
 /** A real port, a seeding connection, and cleanup (drops the database). */
 export interface RealKnowledgeGraph {
@@ -14,9 +61,11 @@ export interface RealKnowledgeGraph {
   close(): Promise<void>
 }
 
-/** Creates a scratch database with db/schema.sql and the real port on it. */
-export async function realKnowledgeGraph(): Promise<RealKnowledgeGraph> {
-  const db = await createScratchDatabase()
+/** Creates a scratch database (default schema: see the header) and the real port on it. */
+export async function realKnowledgeGraph(
+  schema: KgSchema = kgSchemaFromEnv(process.env),
+): Promise<RealKnowledgeGraph> {
+  const db = schema.kind === 'minimal' ? await createScratchDatabase() : await cloneDatabase(schema.database)
   const url = new URL(db.url)
   const kg = createKnowledgeGraph(
     {

@@ -299,3 +299,32 @@ test('dead-letter write failure: nothing committed, the topic halts with dead_le
   expect(await s.metric('thoth_investigator_dead_letters_total', { base_topic_name: SOLVED, reason: 'not_json' })).toBeUndefined()
   expect(await s.metric('thoth_investigator_failures_total', { message_type: 'solved_package' })).toBeUndefined()
 })
+
+test('a topic that cannot be created is logged, the others flow, and it is subscribed once it exists', async () => {
+  const seen: Seen[] = []
+  const env = engineEnv()
+  const topic = `${env.THOTH_DEPLOYMENT_NAME}.${SOLVED}`
+  const colliding = topic.replaceAll('.', '_') // Kafka refuses topics whose names collide this way
+  await createTopics(admin, [colliding])
+  const s = await start({
+    env,
+    handlers: [scriptedHandler('solved-package', 'middletier', seen, () => undefined), scriptedHandler('update-provides-source-distro', 'middletier', seen, () => undefined)],
+    missingTopicRecheckMs: 500,
+  })
+  expect(s.log.lines.some((l) => l.msg === 'topic creation failed' && l.topic === topic)).toBe(true)
+  expect(s.log.lines.some((l) => l.msg === 'topics do not exist; they are subscribed once they do')).toBe(true)
+  await send(producer, s.topic(UPSD), [{ id: 'u' }])
+  await waitFor(() => ids(seen).includes('u'), 20_000, 'other topic flows')
+  await admin.deleteTopics({ topics: [colliding] })
+  await waitFor(async () => {
+    try {
+      await createTopics(admin, [topic])
+      return true
+    } catch {
+      return false
+    }
+  }, 20_000, 'topic created after the collision is gone')
+  await send(producer, topic, [{ id: 's' }])
+  await waitFor(() => ids(seen).includes('s'), 30_000, 'late topic subscribed')
+  expect(s.service.consumer.control.health().ready).toBe(true)
+})
