@@ -20,21 +20,22 @@ export interface PythonRun {
 }
 
 /**
- * Runs tests/python/<script> with exactly `env` (plus PATH) and waits for it. Throws when the venv
- * is missing or the script exits non-zero (the error carries the end of its stderr).
+ * Runs tests/python/<script> with exactly `env` (plus PATH) and `stdin`, and waits for it. Throws
+ * when the venv is missing or the script exits non-zero (the error carries the end of its stderr).
  */
 export async function runPython(
   script: string,
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  o: { stdin?: string; timeoutMs?: number } = {},
 ): Promise<PythonRun> {
   if (!existsSync(venvPython))
     throw new Error(`${venvPython} is missing: run \`bash scripts/python-venv.sh\` (scripts/test.sh does)`)
   const proc = Bun.spawn([venvPython, join(ROOT, 'tests', 'python', script)], {
     env: { PATH: '/usr/local/bin:/usr/bin:/bin', PYTHONUNBUFFERED: '1', ...env },
+    stdin: o.stdin === undefined ? 'ignore' : new Blob([o.stdin]),
     stdout: 'pipe',
     stderr: 'pipe',
-    timeout: timeoutMs,
+    timeout: o.timeoutMs ?? 60_000,
   })
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
