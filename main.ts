@@ -1,9 +1,15 @@
 /**
  * Composition root and CLI: the only place that reads process.env or builds real clients.
- * Commands: serve (default), config. See `investigator --help`.
+ * Commands: serve (default), config, check, produce, dead-letters, halt, resume, status (the
+ * operator commands live in lib/cli/). See `investigator --help`.
  */
 import { parseArgs } from 'node:util'
 import { handlers } from './handlers/index.ts'
+import { CHECK_HELP, check } from './lib/cli/check.ts'
+import { EXIT, processIo, UsageError, type Io } from './lib/cli/common.ts'
+import { CONTROL_HELP, haltOrResume, status } from './lib/cli/control.ts'
+import { DEAD_LETTERS_HELP, deadLetters } from './lib/cli/dead-letters.ts'
+import { PRODUCE_HELP, produce } from './lib/cli/produce.ts'
 import { configSecrets, describeConfig, loadConfig, SERVICE_VERSION, type Config, type Env } from './lib/config.ts'
 import { ConfigError } from './lib/errors.ts'
 import { checkGitNotifierStartup, createGitNotifier } from './lib/git-services.ts'
@@ -22,15 +28,21 @@ const HELP: Record<string, string> = {
 Usage: investigator [command] [--help]
 
 Commands:
-  serve     run the service (default)
-  config    print the effective configuration, secrets masked (also: --print-config)
+  serve         run the service (default)
+  config        print the effective configuration, secrets masked (also: --print-config)
+  check         validate the configuration and reach Kafka, PostgreSQL, Kubernetes, git services
+  produce       validate a message with its handlers' schemas and publish it
+  dead-letters  list the dead letters, or replay them to their original topics
+  halt          halt a topic of a running deployment (over HTTP)
+  resume        resume a halted topic of a running deployment (over HTTP)
+  status        readiness, halted topics and lag of a running deployment (over HTTP)
 
 Options:
   --version  print the version
   --help     this text; "investigator <command> --help" for a command
 
 Configuration comes from the environment (THOTH_*, KAFKA_*, KNOWLEDGE_GRAPH_*, ARGO_*, KUBERNETES_*);
-see README.md for the full table.`,
+see README.md for the full table. Exit status: 0 done, 1 failed, 2 bad arguments or input.`,
   serve: `Usage: investigator serve
 
 Runs the consumer and the HTTP server (port THOTH_INVESTIGATOR_PORT, default 6066:
@@ -39,6 +51,10 @@ Runs the consumer and the HTTP server (port THOTH_INVESTIGATOR_PORT, default 606
 
 Validates the environment and prints the effective configuration as JSON with every secret
 masked. Exits 1 with one message naming every bad variable.`,
+  check: CHECK_HELP,
+  produce: PRODUCE_HELP,
+  'dead-letters': DEAD_LETTERS_HELP,
+  ...CONTROL_HELP,
 }
 
 /** Versions of the service and the libraries that matter. */
@@ -129,22 +145,51 @@ async function serve(env: Env): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'))
 }
 
+/** Runs an operator command; prints usage and configuration errors; exits with its status. */
+async function runCommand(io: Io, command: () => Promise<number>): Promise<never> {
+  let code: number
+  try {
+    code = await command()
+  } catch (err) {
+    if (!(err instanceof UsageError || err instanceof ConfigError)) throw err
+    io.err(err instanceof UsageError ? `${err.message}\n(see --help)\n` : `${err.message}\n`)
+    code = err instanceof UsageError ? EXIT.usage : EXIT.failed
+  }
+  await io.flush()
+  process.exit(code)
+}
+
 /** Entry point: parses the command line and runs a command. */
 export async function main(argv: string[], env: Env): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' }, 'print-config': { type: 'boolean' } },
     allowPositionals: true,
     strict: false,
+    tokens: true,
   })
   const command = values['print-config'] ? 'config' : (positionals[0] ?? 'serve')
   if (values.version) return void process.stdout.write(`${versionText()}\n`)
-  if (values.help) return void process.stdout.write(`${HELP[command] ?? HELP.main}\n`)
+  if (values.help) return void process.stdout.write(`${HELP[positionals[0] ?? 'main'] ?? HELP.main}\n`)
+  const at = tokens.find((t) => t.kind === 'positional')?.index
+  const rest = argv.filter((_, i) => i !== at) // the command's own arguments
+  const io = processIo()
   switch (command) {
     case 'serve':
       return serve(env)
     case 'config':
       return void process.stdout.write(`${JSON.stringify(describeConfig(readConfig(env)), null, 2)}\n`)
+    case 'check':
+      return runCommand(io, () => check(rest, env, io))
+    case 'produce':
+      return runCommand(io, () => produce(rest, env, io, handlers))
+    case 'dead-letters':
+      return runCommand(io, () => deadLetters(rest, env, io))
+    case 'halt':
+    case 'resume':
+      return runCommand(io, () => haltOrResume(command, rest, env, io))
+    case 'status':
+      return runCommand(io, () => status(rest, env, io))
     default:
       fail(`unknown command "${command}"\n\n${HELP.main}`)
   }

@@ -9,7 +9,7 @@ import { PartitionAssigners } from 'kafkajs'
 import { RoundRobinCompatAssigner } from './assigner.ts'
 import type { Config } from './config.ts'
 import { createCommitter } from './committer.ts'
-import { createControlChannel, type ControlChannel } from './control.ts'
+import { createControlChannel, type ControlChannel, type ControlRecord } from './control.ts'
 import { createHalts, type Halts } from './halts.ts'
 import { ensureTopics, topicSpecs } from './kafka.ts'
 import { updateLag } from './lag.ts'
@@ -33,10 +33,14 @@ export interface PartitionStatus {
   baseName: string
   partition: number
   committed: string | null
+  /** High watermark at the last lag update (null before the first). */
+  end: string | null
   lag: number
   queued: number
   halted: boolean
   waiting: boolean
+  /** Halted: the offset consumption restarts from on resume (the failed record after a failure halt). */
+  resumeFrom: string | null
 }
 
 /** What /halt, /resume, /_health and the console use. */
@@ -46,6 +50,8 @@ export interface ConsumerControl {
   resume(baseName: string): Promise<void>
   halted(): string[]
   partitions(): PartitionStatus[]
+  /** Latest control record of a base name (why and since when it is halted or resumed). */
+  haltRecord?(baseName: string): ControlRecord | undefined
 }
 
 /** Options of {@link createConsumer}. */
@@ -142,6 +148,7 @@ export function createConsumer(o: ConsumerOptions) {
     },
     halt: (w, reason, offset) => {
       log.error('topic halted after a failed record', { topic: w.topic, partition: w.partition, offset, base_name: w.baseName, reason })
+      o.processor.lastError?.halted({ topic: w.topic, partition: w.partition, offset, baseName: w.baseName, reason })
       halts?.haltByFailure(w.baseName, reason, { partition: w.partition, offset })
     },
     throttle: (w, paused) => {
@@ -200,12 +207,15 @@ export function createConsumer(o: ConsumerOptions) {
         topic: w.topic,
         baseName: w.baseName,
         partition: w.partition,
-        committed: w.committedAt?.toString() ?? null,
+        committed: (w.committedAt ?? (w.endOffset === null ? null : w.endOffset - BigInt(w.lag)))?.toString() ?? null,
+        end: w.endOffset?.toString() ?? null,
         lag: w.lag,
         queued: w.queued,
         halted: w.halted,
         waiting: w.waiting,
+        resumeFrom: w.resumeFrom?.toString() ?? null,
       })),
+    haltRecord: (b) => control?.latest(b),
   }
 
   return {

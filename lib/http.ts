@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from 'hono'
 import type { ConsumerControl } from './consumer.ts'
+import { mountConsole, type ConsoleDeps } from './console/index.tsx'
 import { ControlWriteError } from './halts.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -22,6 +23,8 @@ export interface HttpDeps {
   consumer: () => ConsumerControl | undefined
   /** Extra readiness reason before the consumer exists (e.g. "connecting to PostgreSQL"). */
   startupReason?: () => string | undefined
+  /** The operator console (/, /ui/..., /api/...); absent: not mounted. */
+  console?: ConsoleDeps
 }
 
 /** Builds the Hono app. */
@@ -70,6 +73,7 @@ export function createHttpApp(d: HttpDeps): Hono {
   for (const path of ['/_health', '/metrics', '/halt/:topic', '/resume/:topic']) {
     app.all(path, (c) => c.text('405: Method Not Allowed', 405))
   }
+  if (d.console) mountConsole(app, d.console)
   app.notFound((c) => c.text('404: Not Found', 404))
   app.onError((err, c) => {
     d.log.error('HTTP handler failed', { path: c.req.path, error: err })

@@ -21,9 +21,19 @@ import { derivedLabel, MESSAGE_TYPES } from './topics.ts'
 /** How a record ended. `halt` keeps it uncommitted; `aborted` means: not finished, not committed. */
 export type RecordOutcome = { kind: 'done' } | { kind: 'acked' } | { kind: 'halt'; reason: string } | { kind: 'aborted' }
 
+/** Pending workflows of one namespace as the pending-limit gate last counted them. */
+export interface PendingCount {
+  namespace: string
+  pending: number
+  /** ISO time of the count. */
+  countedAt: string
+}
+
 /** Builds the per-record workflows port; memory survives the attempts of one record. */
 export interface WorkflowFactory {
   newMemory(): unknown
+  /** Latest pending counts per namespace (operator console); absent when not tracked. */
+  quota?(): PendingCount[]
   forRecord(record: RecordInfo, memory: unknown, scope: { signal: AbortSignal; log: Logger; redact: Redactor; onWaiting?: (waiting: boolean) => void }): RecordWorkflows
 }
 
@@ -32,6 +42,34 @@ export interface WaitHooks {
   onWaiting(waiting: boolean): void
   /** Backoff sleep; resolves early (returning false) when the signal aborts. */
   backoff(ms: number, signal: AbortSignal): Promise<boolean>
+}
+
+/** A failed handler attempt (attempt >= 1) or an invalid record (attempt 0); message redacted. */
+export interface FailedAttempt {
+  topic: string
+  partition: number
+  offset: string
+  baseName: string
+  errorClass: string
+  message: string
+  attempt: number
+  /** Set for invalid records (decode, lookup, validation). */
+  invalidReason?: string
+}
+
+/** The record a failure halt stopped at. */
+export interface HaltedRecord {
+  topic: string
+  partition: number
+  offset: string
+  baseName: string
+  reason: string
+}
+
+/** Observer of failures (the operator console's last-error view); never sees a payload. */
+export interface LastErrorHook {
+  failed(f: FailedAttempt): void
+  halted(h: HaltedRecord): void
 }
 
 /** Everything the processor needs; built once. */
@@ -43,6 +81,8 @@ export interface ProcessorDeps {
   deps: Deps
   workflows: WorkflowFactory
   deadLetter: DeadLetterWriter | null
+  /** Told about every failed attempt and invalid record (operator console). */
+  lastError?: LastErrorHook
 }
 
 /** A record that passed decoding, lookup and validation. */
@@ -158,6 +198,8 @@ async function attemptOnce(p: ProcessorDeps, v: ValidRecord, memory: unknown, su
       if (!(err instanceof AbortedError)) {
         if (label) p.metrics.exceptions.inc({ message_type: label })
         ctx.log.error('handler attempt failed', { attempt, max_attempts: p.config.maxRetries, error: redactError(err, v.redact) })
+        const { topic, partition, offset, baseName } = v.info
+        p.lastError?.failed({ topic, partition, offset, baseName, errorClass: err.name, message: v.redact(err.message), attempt })
       }
       return err
     } finally {
@@ -175,6 +217,7 @@ function redactError(err: ServiceError, redact: Redactor) {
 async function invalid(p: ProcessorDeps, raw: RawRecord, err: InvalidMessageError, signal: AbortSignal): Promise<RecordOutcome> {
   p.metrics.invalidMessages.inc({ base_topic_name: raw.baseName, reason: err.reason })
   p.log.error('invalid message', { topic: raw.topic, partition: raw.partition, offset: raw.message.offset, base_name: raw.baseName, reason: err.reason, description: err.message })
+  p.lastError?.failed({ topic: raw.topic, partition: raw.partition, offset: raw.message.offset, baseName: raw.baseName, errorClass: err.name, message: err.message, attempt: 0, invalidReason: err.reason })
   if (failurePolicy(p.config, raw.baseName).kind === 'halt') return { kind: 'halt', reason: err.reason }
   let version = ''
   try {

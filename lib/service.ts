@@ -5,6 +5,8 @@
  */
 import type { Kafka } from 'kafkajs'
 import type { Config } from './config.ts'
+import { createDeadLetterStore } from './console/dead-letters.ts'
+import { createFailureLog } from './console/failures.ts'
 import { createConsumer, type InvestigatorConsumer } from './consumer.ts'
 import type { GitNotifier, KnowledgeGraph, PackageIndex } from './context.ts'
 import { createDeadLetterWriter } from './dead-letter.ts'
@@ -47,11 +49,23 @@ export interface RunningService {
   stop(): Promise<void>
 }
 
-/** Stand-in ports for the metrics-only mode: any use is a configuration error. */
+/** Stand-in ports for the metrics-only mode: any use is a configuration error (not a thenable). */
 const unavailable = (what: string) =>
   new Proxy({} as never, {
-    get: () => () => Promise.reject(new MisconfiguredError(`${what} is not available when only the metrics mode is active`)),
+    get: (_target, prop) =>
+      prop === 'then'
+        ? undefined
+        : () => Promise.reject(new MisconfiguredError(`${what} is not available when only the metrics mode is active`)),
   })
+
+/**
+ * Metrics-only workflow factory: the consume loop builds a memory and a port for every record,
+ * so those two calls must succeed; only using the port fails.
+ */
+const noWorkflows: WorkflowFactory = {
+  newMemory: () => ({}),
+  forRecord: () => unavailable('workflow scheduling'),
+}
 
 /** Starts HTTP, waits for the database, starts the consumer. */
 export async function startService(p: ServiceParts): Promise<RunningService> {
@@ -61,11 +75,13 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
   metrics.schemaRevision.set({ component: 'investigator', revision: SCHEMA_REVISION, env: config.deploymentName }, 1)
   const registry = createRegistry(p.handlers, config.modes)
   let startup = 'starting'
+  const kafka = p.kafka ?? createKafka(config, log)
+  const failures = createFailureLog()
   const consumer = createConsumer({
     config,
     log,
     metrics,
-    kafka: p.kafka ?? createKafka(config, log),
+    kafka,
     registry,
     maxWaitTimeInMs: p.maxWaitTimeInMs,
     missingTopicRecheckMs: p.missingTopicRecheckMs,
@@ -75,7 +91,8 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
       metrics,
       registry,
       deps: { config, log, metrics, kg: p.kg ?? unavailable('the knowledge graph'), git: p.git, packageIndex: p.packageIndex },
-      workflows: p.workflows ?? unavailable('workflow scheduling'),
+      workflows: p.workflows ?? noWorkflows,
+      lastError: failures.hook,
     },
     createDeadLetter: (producer) =>
       config.deadLetterTopic
@@ -83,6 +100,9 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
         : null,
   })
   let consumerStarted = false
+  const deadLetters = config.deadLetterTopic
+    ? createDeadLetterStore({ kafka, topic: config.deadLetterTopic, replayGroup: `${config.kafka.groupId}.dead-letter-replay` })
+    : null
   const app = createHttpApp({
     metrics,
     log,
@@ -91,6 +111,25 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
     adminToken: config.adminToken,
     consumer: () => (consumerStarted ? consumer.control : undefined),
     startupReason: () => startup,
+    console: {
+      metrics,
+      log,
+      version: config.version,
+      modes: config.modes,
+      groupId: config.kafka.groupId,
+      deploymentName: config.deploymentName,
+      topics: registry.baseNames,
+      pendingLimit: config.pendingLimit,
+      deadLetterTopic: config.deadLetterTopic,
+      startedAt: Date.now(),
+      now: Date.now,
+      adminToken: config.adminToken,
+      consumer: () => (consumerStarted ? consumer.control : undefined),
+      startupReason: () => startup,
+      failures,
+      quota: p.workflows?.quota ? () => p.workflows?.quota?.() ?? [] : undefined,
+      deadLetters,
+    },
   })
   const server = Bun.serve({ port: p.port ?? config.httpPort, hostname: '0.0.0.0', fetch: app.fetch })
   log.info('HTTP server listening', { port: server.port })
@@ -115,6 +154,7 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
     url: `http://127.0.0.1:${server.port}`,
     async stop() {
       await consumer.stop()
+      await deadLetters?.close()
       await p.kg?.close()
       await server.stop()
       log.info('stopped')

@@ -76,3 +76,19 @@ if [ "$(stat -c %s "$BUN_EXE")" -lt 1000000 ]; then
   node node_modules/bun/install.js || die "node node_modules/bun/install.js failed"
   [ "$(stat -c %s "$BUN_EXE")" -ge 1000000 ] || die "bun is still the placeholder after install.js"
 fi
+
+# ---------------------------------------------------------------------------------------------------
+# 4. Chromium for the operator console's browser test (tests/integration/console-browser.test.ts).
+#    Debian's package only; playwright-core (a devDependency, installed by npm ci above) drives it
+#    and never downloads a browser of its own.
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian package: chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    die "/usr/bin/chromium is missing; install it (as root): apt-get install -y chromium"
+  fi
+fi

@@ -30,7 +30,7 @@ say() { echo "python-venv: $*"; }
 die() { echo "python-venv: $*" >&2; exit 1; }
 
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (Debian: apt-get install python3.11-venv)"
-want="$(cat "$REQ" "$CONSTRAINTS" "$BUILD_CONSTRAINTS" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$REQ" "$CONSTRAINTS" "$BUILD_CONSTRAINTS" "$ROOT/scripts/python-venv.sh" | sha256sum | cut -d' ' -f1)"
 want="$want $("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 if [ "$(cat "$VENV/.stamp" 2>/dev/null || true)" = "$want" ] && [ -x "$VENV/bin/python" ]; then
   say "up to date ($VENV)"

@@ -40,8 +40,14 @@ SCHEMA="$ROOT/db/schema.sql"
 
 die() { echo "stack: $*" >&2; exit 1; }
 say() { echo "stack: $*" >&2; }
-kafka_it() { bash "$STACK/kafka-it.sh" "$@"; }
-pg_it() { bash "$STACK/pg-it.sh" "$@"; }
+# The kit's scripts leave servers running in the background: they must not inherit the lock's fd 9,
+# or the lock stays held for as long as the servers live.
+kafka_it() { bash "$STACK/kafka-it.sh" "$@" 9>&-; }
+pg_it() { bash "$STACK/pg-it.sh" "$@" 9>&-; }
+# Starts run in a session of their own, so the servers do not share the caller's process group:
+# a Ctrl-C in the terminal (e.g. stopping `make run`) must not reach the broker too.
+kafka_it_detached() { setsid -w bash "$STACK/kafka-it.sh" "$@" 9>&-; }
+pg_it_detached() { setsid -w bash "$STACK/pg-it.sh" "$@" 9>&-; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -95,7 +101,7 @@ a proxy goes in ~/.m2/settings.xml; extra Maven flags in KAFKA_IT_MVN_ARGS)"
     port_open "$p" && die "kafka: port $p on 127.0.0.1 is taken by $(port_owner "$p")"
   done
   say "kafka: starting the broker ($(kafka_dir))"
-  kafka_it start >&2 || die "kafka: the broker did not start (logs: $(kafka_dir)/logs)"
+  kafka_it_detached start >&2 || die "kafka: the broker did not start (logs: $(kafka_dir)/logs)"
   report kafka
 }
 
@@ -159,7 +165,7 @@ pg_up() {
     local p="${PG_IT_PORT:-55432}"
     port_open "$p" && die "postgres: port $p on 127.0.0.1 is taken by $(port_owner "$p")"
     say "postgres: starting the server ($(pg_dir))"
-    PG_IT_FAST="${PG_IT_FAST:-1}" pg_it start >&2 || die "postgres: the server did not start (logs: $(pg_dir)/logs)"
+    PG_IT_FAST="${PG_IT_FAST:-1}" pg_it_detached start >&2 || die "postgres: the server did not start (logs: $(pg_dir)/logs)"
     report postgres
   fi
   kg_setup

@@ -44,6 +44,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 bash scripts/install.sh
+# --- test set-up of tests/integration/{real-schema,thoth-messaging,deploy}.test.ts (cached, a
+# --- no-op when fresh): the Python venv with thoth-storages + thoth-messaging, and kustomize.
+bash scripts/python-venv.sh
+bash scripts/kustomize.sh
 STACK_UP_REPORT="$STARTED" bash scripts/stack.sh up
 eval "$(bash scripts/stack.sh env)"
 export KAFKAJS_NO_PARTITIONER_WARNING=1

@@ -1,0 +1,70 @@
+/**
+ * The chaos suite: runs the fault-injection scenarios against the real broker, PostgreSQL, the
+ * compiled binary and the Kubernetes API test server, and prints one table row per scenario.
+ *
+ *   bun chaos/run.ts [--short] [--only 1,2,5] [--binary PATH]
+ *
+ * --short is the CI variant (smaller counts, shorter outages, the scenarios marked inShort).
+ * Exit status 1 when any scenario failed. scripts/chaos.sh is the documented entry point.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { ChaosContext, Scenario } from './context.ts'
+import { buildBinary, type Binary } from './harness.ts'
+import { formatTable, passed, type Result } from './report.ts'
+import { cleanRestart } from './scenarios/clean-restart.ts'
+import { hardKill } from './scenarios/hard-kill.ts'
+import { poisonFlood } from './scenarios/poison.ts'
+
+/** Every scenario, in the issue's order. */
+export const SCENARIOS: readonly Scenario[] = [hardKill, cleanRestart, poisonFlood]
+
+/** Options of {@link runChaos}. */
+export interface ChaosOptions {
+  readonly short: boolean
+  /** Scenario ids; default: all (or all inShort ones with short). */
+  readonly only?: readonly number[]
+  /** Use this command instead of building the binary. */
+  readonly binary?: Binary
+  readonly brokers?: readonly string[]
+  readonly log?: (msg: string) => void
+}
+
+/** Runs the scenarios one after another; results in order. */
+export async function runChaos(o: ChaosOptions): Promise<{ results: Result[]; binary: Binary }> {
+  const workDir = mkdtempSync(join(tmpdir(), 'chaos-run-'))
+  const log = o.log ?? ((m: string) => process.stderr.write(`chaos: ${m}\n`))
+  try {
+    const binary = o.binary ?? (await buildBinary(workDir))
+    log(binary.note)
+    const ctx: ChaosContext = {
+      binary,
+      brokers: o.brokers ?? ['127.0.0.1:9092'],
+      short: o.short,
+      workDir,
+      ownPorts: { kafka: 19092, controller: 19093, sasl: 19094, pg: 15432 },
+      log,
+    }
+    const chosen = SCENARIOS.filter((s) => (o.only ? o.only.includes(s.id) : !o.short || s.inShort))
+    const results: Result[] = []
+    for (const s of chosen) results.push(await s.run(ctx))
+    return { results, binary }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { short: { type: 'boolean' }, only: { type: 'string' }, binary: { type: 'string' } },
+  })
+  const only = values.only ? values.only.split(',').map((s) => Number(s.trim())) : undefined
+  const binary = values.binary ? { cmd: [values.binary], note: `given binary ${values.binary}` } : undefined
+  const brokers = process.env.KAFKA_BOOTSTRAP_SERVERS?.split(',')
+  const { results, binary: used } = await runChaos({ short: !!values.short, only, binary, brokers })
+  process.stdout.write(`\nChaos ${values.short ? 'short' : 'full'} run, ${used.note}\n\n${formatTable(results)}\n`)
+  process.exit(results.every(passed) ? 0 : 1)
+}
