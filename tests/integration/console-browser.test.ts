@@ -109,7 +109,14 @@ describe('operator console in chromium', () => {
     await waitFor(() => handledIds(UPSD).includes(1), 20_000, 'record 1 handled')
     await page.goto(service.url)
     await expect(row(UPSD).getAttribute('data-state')).resolves.toBe('flowing')
-    await page.waitForFunction((b) => document.querySelector(`#topics tr[data-topic="${b}"] [data-testid=handled]`)?.textContent === '1', UPSD, { timeout: 15_000 })
+    await page.waitForFunction(
+      (b) => {
+        const r = document.querySelector(`#topics tr[data-topic="${b}"]`)
+        return r?.querySelector('[data-testid=handled]')?.textContent === '1' && r.querySelector('[data-testid=lag]')?.textContent === '0'
+      },
+      UPSD,
+      { timeout: 15_000 }, // the lag is measured every 5 s
+    )
     await expect(page.getByTestId('health').textContent()).resolves.toBe('ready')
     await page.screenshot({ path: join(ARTIFACTS, 'console-overview.png'), fullPage: true })
   })
