@@ -108,6 +108,12 @@ export async function startKubeServer(env: Record<string, string>): Promise<Kube
   }
 }
 
+/** BENCH_SERVICE_ENV="K=V K=V": extra service environment for experiments (e.g. BUN_JSC_* options). */
+function extraEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_SERVICE_ENV ?? '').split(' ').filter((kv) => kv.includes('='))
+  return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+}
+
 /** The service under test as a child process; its stdout and stderr go to `logPath`. */
 export interface ServiceProcess {
   pid: number
@@ -132,7 +138,7 @@ export function spawnService(env: Record<string, string>, port: number, binary: 
   const spawnedAt = Date.now()
   const proc = Bun.spawn(command, {
     cwd: binary ? '/' : ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, THOTH_INVESTIGATOR_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, ...extraEnv(), THOTH_INVESTIGATOR_PORT: String(port) },
     stdout: out,
     stderr: out,
   })

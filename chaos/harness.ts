@@ -24,12 +24,31 @@ export interface Binary {
   readonly note: string
 }
 
-/** Builds the binary into a private directory (never over dist/, which others may be running). */
+/** The flags of package.json's `build` script, so the suite tests exactly what ships. */
+function shippedBuildFlags(): string[] {
+  const fallback = ['--compile', '--minify', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig']
+  try {
+    const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build
+    const words = script.trim().split(/\s+/)
+    if (words[0] !== 'bun' || words[1] !== 'build') return fallback
+    const flags: string[] = []
+    for (let k = 2; k < words.length; k++) {
+      const w = words[k] as string
+      if (w === '--outfile') k++
+      else if (w.startsWith('--') && !w.startsWith('--outfile=')) flags.push(w)
+    }
+    return flags.includes('--compile') ? flags : fallback
+  } catch {
+    return fallback
+  }
+}
+
+/** Builds the binary as package.json does, into a private directory (never over dist/, which others may run). */
 export async function buildBinary(outDir: string): Promise<Binary> {
   const out = join(outDir, 'investigator')
-  const flags = ['--compile', '--minify', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig']
+  const flags = shippedBuildFlags()
   const p = Bun.spawn([BUN, 'build', ...flags, 'main.ts', '--outfile', out], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-  if ((await p.exited) === 0) return { cmd: [out], note: `compiled binary (bun build --compile main.ts -> ${out})` }
+  if ((await p.exited) === 0) return { cmd: [out], note: `compiled binary (bun build ${flags.join(' ')} main.ts)` }
   const why = (await new Response(p.stderr).text()).trim().split('\n').slice(-3).join(' ')
   return { cmd: [BUN, 'run', join(ROOT, 'main.ts')], note: `build FAILED (${why}); fell back to bun run main.ts` }
 }

@@ -16,10 +16,11 @@ import { buildBinary, type Binary } from './harness.ts'
 import { formatTable, passed, type Result } from './report.ts'
 import { cleanRestart } from './scenarios/clean-restart.ts'
 import { hardKill } from './scenarios/hard-kill.ts'
+import { kubeFaults } from './scenarios/kube-faults.ts'
 import { poisonFlood } from './scenarios/poison.ts'
 
 /** Every scenario, in the order. */
-export const SCENARIOS: readonly Scenario[] = [hardKill, cleanRestart, poisonFlood]
+export const SCENARIOS: readonly Scenario[] = [hardKill, cleanRestart, kubeFaults, poisonFlood]
 
 /** Options of {@link runChaos}. */
 export interface ChaosOptions {

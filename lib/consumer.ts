@@ -6,7 +6,7 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
 import { PartitionAssigners } from 'kafkajs'
-import { RoundRobinCompatAssigner } from './assigner.ts'
+import { RangeCompatAssigner, RoundRobinCompatAssigner } from './assigner.ts'
 import type { Config } from './config.ts'
 import { createCommitter } from './committer.ts'
 import { createControlChannel, type ControlChannel, type ControlRecord } from './control.ts'
@@ -242,7 +242,7 @@ export function createConsumer(o: ConsumerOptions) {
         maxWaitTimeInMs: o.maxWaitTimeInMs ?? 500,
         maxBytes: config.kafka.receiveMessageMaxBytes,
         allowAutoTopicCreation: false,
-        partitionAssigners: [RoundRobinCompatAssigner, PartitionAssigners.roundRobin],
+        partitionAssigners: [RoundRobinCompatAssigner, RangeCompatAssigner, PartitionAssigners.roundRobin], // D-38: librdkafka's protocols first
       })
       consumer = c
       c.on(c.events.GROUP_JOIN, ({ payload }) => {

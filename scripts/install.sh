@@ -10,8 +10,9 @@
 #    install and fails. PostgreSQL is not handled here: stack/pg-it.sh installs it on first start.
 # 2. npm packages: `npm ci --no-audit --no-fund` when node_modules is missing or package.json /
 #    package-lock.json changed since the last install here. The stamp is
-#    node_modules/.install-stamp (sha256 of both files). A node_modules installed by hand, without a
-#    stamp, is trusted when npm's own node_modules/.package-lock.json is newer than both files.
+#    node_modules/.install-stamp (sha256 of both files). A node_modules installed by hand (npm install)
+#    is trusted, and the stamp renewed, when npm's own node_modules/.package-lock.json is newer than
+#    both files.
 # 3. Bun: if node_modules/bun/bin/bun.exe is the small placeholder left by an install without
 #    scripts, `node node_modules/bun/install.js` puts the real binary in place.
 #
@@ -54,10 +55,13 @@ fi
 STAMP="node_modules/.install-stamp"
 want="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
 have="$(cat "$STAMP" 2>/dev/null || true)"
-if [ -d node_modules ] && [ -z "$have" ] && [ -z "${INSTALL_FORCE:-}" ] &&
+if [ -d node_modules ] && [ "$have" != "$want" ] && [ -z "${INSTALL_FORCE:-}" ] &&
   [ node_modules/.package-lock.json -nt package-lock.json ] &&
   [ node_modules/.package-lock.json -nt package.json ]; then
-  echo "$want" >"$STAMP"   # installed before this script existed, and not older than the lockfile
+  # npm install ran after the last change to the package files (by hand, or before this script
+  # existed): node_modules matches them. Never `npm ci` needlessly: it empties node_modules under
+  # everyone else's running tests.
+  echo "$want" >"$STAMP"
   have="$want"
 fi
 if [ ! -d node_modules ] || [ "$have" != "$want" ] || [ -n "${INSTALL_FORCE:-}" ]; then

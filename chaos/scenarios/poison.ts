@@ -53,14 +53,17 @@ async function ackFlood(run: Run, good: number, bad: number): Promise<void> {
   const letters = await fx.readTopic(dep.kafka, dep.admin, `${dep.prefix}.thoth.investigator.dead-letter`)
   r.deadLettered += letters.length
   let wrong = 0
+  const classes = new Set<string | undefined>()
   for (const l of letters) {
     const at = `${l.headers['thoth.dl.partition']}#${l.headers['thoth.dl.offset']}`
+    classes.add(l.headers['thoth.dl.error_class'])
     if (expected.get(at) !== l.headers['thoth.dl.reason']) wrong++
     expected.delete(at)
   }
   r.lost += expected.size
   check(r, expected.size === 0, `${expected.size} bad records are not in the dead-letter topic`)
   check(r, wrong === 0, `${wrong} dead letters are not a bad record or carry the wrong reason`)
+  check(r, classes.size === 1 && classes.has('InvalidMessageError'), `dead letters carry thoth.dl.error_class ${JSON.stringify([...classes])}, expected "InvalidMessageError"`)
   check(r, inst.exitCode === null, 'the instance is not running')
   r.notes.push(`ack policy: ${good} good + ${bad} bad (${new Set(POISON.map((p) => p[0])).size} reasons, ${POISON.length} shapes) on ${PARTITIONS} partitions; ${letters.length} dead letters`)
 }

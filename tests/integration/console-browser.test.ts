@@ -27,6 +27,7 @@ const SOLVED = 'thoth.solver.solved-package' // ack policy: failures are dead-le
 const TOKEN = 'console-test-token'
 
 const kafka = testKafka()
+const metrics = createMetrics()
 const seen: Seen[] = []
 const failing = new Set<string>()
 const requests: string[] = []
@@ -70,7 +71,7 @@ beforeAll(async () => {
   service = await startService({
     config,
     log,
-    metrics: createMetrics(),
+    metrics,
     handlers: [handler('update-provides-source-distro', UPSD), handler('solved-package', SOLVED)],
     kg: createKnowledgeGraph({ ...config.knowledgeGraph, maxConnections: 2 }, log),
     workflows: memoryWorkflows(),
@@ -170,6 +171,19 @@ describe('operator console in chromium', () => {
     expect(prompts.length).toBe(1) // the token was kept in sessionStorage
   })
 
+  test('Replay all of a topic goes through the CLI replay (asks before starting from the beginning)', async () => {
+    failing.add(SOLVED)
+    await send(producer, `${prefix}.${SOLVED}`, [{ id: 11 }])
+    const deadLettered = async () => (await metrics.deadLetters.get()).values.reduce((n, v) => n + v.value, 0)
+    await waitFor(async () => (await deadLettered()) === 2, 20_000, 'record 11 dead-lettered')
+    failing.delete(SOLVED)
+    const before = seen.length
+    await page.goto(`${service.url}/ui/dead-letters?topic=${SOLVED}`)
+    await page.getByTestId('replay-all').click()
+    await page.locator('#flash').getByText('Replayed 2 dead letter(s)').waitFor({ timeout: 30_000 })
+    await waitFor(() => seen.slice(before).filter((s) => s.id === 10 || s.id === 11).length === 2, 20_000, 'both replayed copies handled')
+  })
+
   test('the page asked nothing of any other host', () => {
     const origin = new URL(service.url).origin
     expect(requests.length).toBeGreaterThan(3)
@@ -181,7 +195,7 @@ describe('operator console in chromium', () => {
     const p = await ctx.newPage()
     await p.goto(service.url)
     await expect(p.locator(`#topics tr[data-topic="${UPSD}"]`).getAttribute('data-state')).resolves.toBe('flowing')
-    await expect(p.locator(`#topics tr[data-topic="${SOLVED}"] [data-testid=dead-lettered]`).textContent()).resolves.toBe('1')
+    await expect(p.locator(`#topics tr[data-topic="${SOLVED}"] [data-testid=dead-lettered]`).textContent()).resolves.toBe('2')
     await ctx.close()
   })
 })
