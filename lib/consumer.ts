@@ -171,7 +171,8 @@ export function createConsumer(o: ConsumerOptions) {
     return w
   }
 
-  function onAssignment(next: Record<string, number[]>) {
+  /** `group`: who we are in the new generation (logged: which member leads, which protocol won, D-38). */
+  function onAssignment(next: Record<string, number[]>, group: { member: string; leader: boolean; protocol: string }) {
     const keep = new Set(Object.entries(next).flatMap(([t, ps]) => ps.map((p) => key(t, p))))
     for (const [k, w] of workers) {
       if (keep.has(k)) continue
@@ -186,7 +187,7 @@ export function createConsumer(o: ConsumerOptions) {
         if (w?.halted) consumer?.pause([{ topic: t, partitions: [p] }]) // MUST pause before any record of a halted topic is handled
       }
     }
-    log.info('partitions assigned', { assignment: next })
+    log.info('partitions assigned', { assignment: next, ...group })
   }
 
   const control_: ConsumerControl = {
@@ -247,7 +248,7 @@ export function createConsumer(o: ConsumerOptions) {
       consumer = c
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
         crashed = undefined
-        onAssignment(payload.memberAssignment)
+        onAssignment(payload.memberAssignment, { member: payload.memberId, leader: payload.isLeader, protocol: payload.groupProtocol })
         if (state === 'joining') {
           state = 'running'
           log.info('ready: consumer group joined', { group: config.kafka.groupId, topics: topics.length })

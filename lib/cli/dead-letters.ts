@@ -146,7 +146,8 @@ export async function deadLetters(args: string[], env: Env, io: Io): Promise<num
       io.err(`${err.message}\n`)
       return EXIT.usage
     }
-    io.err(`dead-letters ${sub} failed: ${errorText(err)}\n`)
+    const missing = (err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION'
+    io.err(`dead-letters ${sub} failed: ${missing ? `the dead-letter topic ${topic} does not exist (serve creates it at start-up)` : errorText(err)}\n`)
     return EXIT.failed
   } finally {
     await producer.disconnect().catch(() => {})

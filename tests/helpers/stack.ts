@@ -30,7 +30,7 @@ export const pgAdminUrl: string =
 const kgHost = env.KNOWLEDGE_GRAPH_HOST ?? '127.0.0.1'
 const kgPort = env.KNOWLEDGE_GRAPH_PORT ?? '55432'
 const kgUser = env.KNOWLEDGE_GRAPH_USER ?? 'investigator'
-const kgPassword = env.KNOWLEDGE_GRAPH_PASSWORD ?? 'investigator'
+const kgPassword = env.KNOWLEDGE_GRAPH_PASSWORD ?? 'local-kg-secret'
 
 /** URL of database `name` on the test server, as the investigator's role. */
 export function pgUrlFor(name: string): string {
