@@ -100,7 +100,7 @@ function workflowFactory(config: Config, log: Logger, metrics: Metrics): Workflo
     },
     { log, metrics },
   )
-  return { newMemory: createSubmissionMemory, forRecord: (r, m, s) => svc.forRecord(r, m as SubmissionMemory, s) }
+  return { newMemory: createSubmissionMemory, quota: svc.quota, forRecord: (r, m, s) => svc.forRecord(r, m as SubmissionMemory, s) }
 }
 
 async function serve(env: Env): Promise<void> {

@@ -31,6 +31,8 @@ export interface PendingGateOptions {
 /** The pending-limit gate shared by all records. */
 export interface PendingGate {
   wait(namespace: string, scope: WaitScope): Promise<void>
+  /** Latest count per namespace (operator console): listed pending plus those let through since. */
+  counts(): { namespace: string; pending: number; countedAt: string }[]
 }
 
 interface NamespaceCount {
@@ -71,6 +73,8 @@ export function createPendingGate(o: PendingGateOptions): PendingGate {
   }
 
   return {
+    counts: () =>
+      [...state].filter(([, s]) => s.at > 0).map(([namespace, s]) => ({ namespace, pending: s.count + s.since, countedAt: new Date(s.at).toISOString() })),
     async wait(ns, scope) {
       if (o.limit === undefined) return
       let waiting = false

@@ -136,6 +136,8 @@ export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Lo
 
   return {
     connection: conn,
+    /** Latest pending counts per namespace, as the pending-limit gate last saw them. */
+    quota: () => gate.counts(),
     /** One RecordWorkflows per attempt; positions restart at 0 for every attempt. */
     forRecord(record: RecordInfo, memory: SubmissionMemory, scope: RecordScope): RecordWorkflows {
       const log = scope.log.child({}, scope.redact)

@@ -31,3 +31,17 @@ test('a listing error fails the wait', async () => {
   const gate = createPendingGate({ limit: 1, sleepMs: 1, freshMs: 1, metrics: createMetrics(), count: () => Promise.reject(new Error('boom')) })
   await expect(gate.wait('ns', scope())).rejects.toThrow('boom')
 })
+
+test('counts() reports the latest count per namespace plus the submissions let through since', async () => {
+  const gate = createPendingGate({ limit: 10, sleepMs: 1, freshMs: 60_000, metrics: createMetrics(), count: async (ns) => (ns === 'a' ? 2 : 7) })
+  expect(gate.counts()).toEqual([])
+  await gate.wait('a', scope())
+  await gate.wait('a', scope())
+  await gate.wait('b', scope())
+  const counts = gate.counts()
+  expect(counts.map(({ namespace, pending }) => ({ namespace, pending }))).toEqual([
+    { namespace: 'a', pending: 4 },
+    { namespace: 'b', pending: 8 },
+  ])
+  expect(Date.parse(counts[0]?.countedAt ?? '')).toBeGreaterThan(0)
+})
