@@ -12,7 +12,7 @@ import { DEAD_LETTERS_HELP, deadLetters } from './lib/cli/dead-letters.ts'
 import { PRODUCE_HELP, produce } from './lib/cli/produce.ts'
 import { configSecrets, describeConfig, loadConfig, SERVICE_VERSION, type Config, type Env } from './lib/config.ts'
 import { ConfigError } from './lib/errors.ts'
-import { checkGitNotifierStartup, createGitNotifier } from './lib/git-services.ts'
+import { createGitNotifier } from './lib/git-services.ts'
 import { createKnowledgeGraph } from './lib/knowledge-graph.ts'
 import { createLogger, type Logger } from './lib/log.ts'
 import { createMetrics, type Metrics } from './lib/metrics.ts'
@@ -113,7 +113,6 @@ async function serve(env: Env): Promise<void> {
     ? createKnowledgeGraph({ ...config.knowledgeGraph, maxConnections: config.workers + 1 }, log.child({ component: 'knowledge-graph' }))
     : null
   const gitOptions = { ...config.git, kebechetEnabled: config.schedule.kebechetAdmin }
-  checkGitNotifierStartup(gitOptions, log)
   const proxy = { https: env.HTTPS_PROXY ?? env.https_proxy, http: env.HTTP_PROXY ?? env.http_proxy, noProxy: env.NO_PROXY ?? env.no_proxy }
   const service = await startService({
     config,

@@ -64,7 +64,7 @@ export async function runScenario(ctx: ChaosContext, name: string, body: (run: R
   try {
     await body(run)
   } catch (err) {
-    result.failures.push(`scenario aborted: ${err instanceof Error ? err.message : String(err)}`)
+    result.failures.push(`scenario aborted: ${describe(err)}`)
   }
   for (const dep of deployments) {
     result.crashes += dep.crashes.length
@@ -81,4 +81,13 @@ export async function runScenario(ctx: ChaosContext, name: string, body: (run: R
   result.seconds = (performance.now() - started) / 1000
   log(`${passed(result) ? 'PASS' : 'FAIL'} in ${Math.round(result.seconds)} s`)
   return result
+}
+
+/** An error's message and the messages of its causes. */
+function describe(err: unknown): string {
+  const parts: string[] = []
+  for (let e: unknown = err; e !== undefined && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
+    parts.push(e instanceof Error ? e.message : String(e))
+  }
+  return parts.join(': ')
 }

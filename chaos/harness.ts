@@ -80,7 +80,14 @@ export interface Database {
 
 /** A scratch database on the shared test PostgreSQL (tests/helpers/stack.ts), as the investigator role. */
 export async function sharedDatabase(): Promise<Database> {
-  const db = await createScratchDatabase()
+  let db: Awaited<ReturnType<typeof createScratchDatabase>> | undefined
+  for (let attempt = 1; !db; attempt++) {
+    // The shared server is busy with other engineers' tests: retry a failed creation twice.
+    db = await createScratchDatabase().catch((err: unknown) => {
+      if (attempt >= 3) throw err
+      return Bun.sleep(2000).then(() => undefined)
+    })
+  }
   const sql = postgres(db.url, { max: 2, onnotice: () => {} })
   return { env: kgEnv(db.url), sql, drop: async () => void (await sql.end(), await db.drop()) }
 }

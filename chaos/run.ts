@@ -17,10 +17,12 @@ import { formatTable, passed, type Result } from './report.ts'
 import { cleanRestart } from './scenarios/clean-restart.ts'
 import { hardKill } from './scenarios/hard-kill.ts'
 import { kubeFaults } from './scenarios/kube-faults.ts'
+import { pendingStorm } from './scenarios/pending-storm.ts'
 import { poisonFlood } from './scenarios/poison.ts'
+import { slowHandler } from './scenarios/slow-handler.ts'
 
 /** Every scenario, in the order. */
-export const SCENARIOS: readonly Scenario[] = [hardKill, cleanRestart, kubeFaults, poisonFlood]
+export const SCENARIOS: readonly Scenario[] = [hardKill, cleanRestart, kubeFaults, poisonFlood, pendingStorm, slowHandler]
 
 /** Options of {@link runChaos}. */
 export interface ChaosOptions {

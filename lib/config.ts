@@ -34,6 +34,7 @@ const float = (min: number) =>
 const flag = (d: boolean) => z.preprocess(unset, int(Number.MIN_SAFE_INTEGER).optional()).transform((v) => (v === undefined ? d : v !== 0))
 const text = z.string().trim().min(1)
 const url = z.string().trim().refine((s) => URL.canParse(s), 'must be a URL')
+const httpUrl = url.refine((s) => /^https?:\/\/[^/]/i.test(s), 'must be an http(s) URL')
 const topic = z.string().regex(TOPIC_CHARS, 'only A-Z a-z 0-9 . _ - allowed').max(249, 'at most 249 characters')
 
 const ackOnFail = z
@@ -118,8 +119,8 @@ const EnvSchema = z.object({
   THOTH_INVESTIGATOR_GIT_NOTIFICATIONS_MAX_ISSUES: intDefault(1, 20),
   THOTH_GITHUB_PRIVATE_TOKEN: opt(z.string()),
   THOTH_GITLAB_PRIVATE_TOKEN: opt(z.string()),
-  THOTH_GITHUB_API_URL: opt(url),
-  THOTH_GITLAB_URL: opt(url),
+  THOTH_GITHUB_API_URL: opt(httpUrl),
+  THOTH_GITLAB_URL: opt(httpUrl),
   // Kafka (thoth-messaging mapping, §1.4)
   KAFKA_BOOTSTRAP_SERVERS: z.preprocess(
     unset,
@@ -266,6 +267,11 @@ function buildConfig(e: ParsedEnv) {
   }
   if (e.SENTRY_DSN !== undefined) warnings.push('SENTRY_DSN is set, but Sentry reporting is not built in')
   const kebechetAdmin = (e.THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR ?? e.THOTH_INVESTIGATOR_SCHEDULE_KEBECHET_ADMIN ?? 1) !== 0
+  const gh = e.THOTH_GITHUB_PRIVATE_TOKEN
+  const gl = e.THOTH_GITLAB_PRIVATE_TOKEN
+  if (e.THOTH_INVESTIGATOR_GIT_NOTIFICATIONS && (gh || gl) && !(gh && gl)) {
+    warnings.push(`${gh ? 'THOTH_GITLAB_PRIVATE_TOKEN' : 'THOTH_GITHUB_PRIVATE_TOKEN'} is not set: repositories on that service are skipped`)
+  }
   if (e.THOTH_INVESTIGATOR_GIT_NOTIFICATIONS && kebechetAdmin) {
     warnings.push('git notifications and Kebechet administrator workflows are both on: repositories may hear about the same event twice (D-15)')
   }

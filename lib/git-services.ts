@@ -5,7 +5,6 @@
  * own are off, lib/git-forges.ts). Tokens travel only in auth headers (D-36).
  */
 import type { GitNotification, GitNotifier, KnowledgeGraph } from './context.ts'
-import { ConfigError } from './errors.ts'
 import { createCallPolicy, type GitOutcome, type Run, StepEnd } from './git-call-policy.ts'
 import { type ForgeCalls, githubCalls, gitlabCalls } from './git-forges.ts'
 import { issueBody, issueTitle, pipfileMentions } from './git-issue-text.ts'
@@ -45,45 +44,6 @@ export interface GitNotifierDeps {
   log: Logger
   sleep?: (ms: number) => Promise<void>
   now?: () => number
-}
-
-/** Start-up errors (they stop start-up, D-16) and warnings of the notification settings. */
-export function gitNotifierStartupIssues(opts: GitNotifierOptions) {
-  const errors: string[] = []
-  const warnings: string[] = []
-  if (!opts.enabled) return { errors, warnings }
-  if (!Number.isInteger(opts.maxIssues) || opts.maxIssues < 1) {
-    errors.push('THOTH_INVESTIGATOR_GIT_NOTIFICATIONS_MAX_ISSUES: must be a positive integer')
-  }
-  const urls: [string, string][] = [
-    ['THOTH_GITHUB_API_URL', opts.githubApiUrl],
-    ['THOTH_GITLAB_URL', opts.gitlabUrl],
-  ]
-  for (const [name, url] of urls) {
-    if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url))
-      errors.push(`${name}: must be an http(s) URL`)
-  }
-  if (!opts.githubToken && !opts.gitlabToken) {
-    errors.push(
-      'THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: on, but neither THOTH_GITHUB_PRIVATE_TOKEN nor THOTH_GITLAB_PRIVATE_TOKEN is set',
-    )
-  } else if (!opts.githubToken || !opts.gitlabToken) {
-    const missing = opts.githubToken ? 'THOTH_GITLAB_PRIVATE_TOKEN' : 'THOTH_GITHUB_PRIVATE_TOKEN'
-    warnings.push(`${missing} is not set: repositories on that service are skipped`)
-  }
-  if (opts.kebechetEnabled) {
-    warnings.push(
-      'git notifications and the Kebechet administrator are both on: repositories may be told twice',
-    )
-  }
-  return { errors, warnings }
-}
-
-/** Logs the warnings of {@link gitNotifierStartupIssues}; throws ConfigError on its errors. */
-export function checkGitNotifierStartup(opts: GitNotifierOptions, log: Logger): void {
-  const { errors, warnings } = gitNotifierStartupIssues(opts)
-  for (const w of warnings) log.warn(w)
-  if (errors.length > 0) throw new ConfigError(errors)
 }
 
 /** Creates the notifier; with `enabled` false it builds no client and never calls anything. */

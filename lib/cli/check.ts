@@ -6,7 +6,6 @@
 import type { Config, Env } from '../config.ts'
 import { loadConfig } from '../config.ts'
 import { ConfigError } from '../errors.ts'
-import { gitNotifierStartupIssues } from '../git-services.ts'
 import { topicSpecs } from '../kafka.ts'
 import { EXPECTED_SCHEMA_REVISION, createKnowledgeGraph } from '../knowledge-graph.ts'
 import type { Logger } from '../log.ts'
@@ -129,14 +128,13 @@ export async function runChecks(env: Env, o: { timeoutMs: number; log: Logger })
     return [{ name: 'configuration', status: 'FAIL', detail: err.problems.join('\n') }, ...rest]
   }
   const { log } = o
-  const git = gitNotifierStartupIssues({ ...config.git, kebechetEnabled: config.schedule.kebechetAdmin })
-  const problems = [...git.errors]
-  const notes = [...config.warnings, ...git.warnings]
+  // Git-service settings are validated by loadConfig (one message for every bad variable, D-16).
+  const notes = config.warnings
   const summary = `deployment ${config.deploymentName}, modes ${config.modes.join(', ')}`
   const results: Promise<CheckResult>[] = [
     Promise.resolve({
       name: 'configuration',
-      ...(problems.length ? { status: 'FAIL' as const, detail: problems.join('\n') } : notes.length ? warn([summary, ...notes].join('\n')) : ok(summary)),
+      ...(notes.length ? warn([summary, ...notes].join('\n')) : ok(summary)),
     }),
     run('kafka', kafkaProbe(config, log), o.timeoutMs),
   ]

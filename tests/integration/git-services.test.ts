@@ -1,12 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from 'bun:test'
 import type { GitNotification } from '../../lib/context.ts'
-import { ConfigError } from '../../lib/errors.ts'
-import {
-  checkGitNotifierStartup,
-  createGitNotifier,
-  type GitNotifierOptions,
-  gitNotifierStartupIssues,
-} from '../../lib/git-services.ts'
+import { createGitNotifier, type GitNotifierOptions } from '../../lib/git-services.ts'
 import { createLogger, type Fields } from '../../lib/log.ts'
 import { createMetrics } from '../../lib/metrics.ts'
 import { startGithubServer } from '../servers/github.ts'
@@ -502,39 +496,6 @@ describe('secrets', () => {
       expect(line).not.toContain(GH_TOKEN)
       expect(line).not.toContain(GL_TOKEN)
     }
-  })
-})
-
-describe('start-up checks', () => {
-  const base: GitNotifierOptions = {
-    enabled: true,
-    maxIssues: 20,
-    githubApiUrl: 'https://api.github.com',
-    gitlabUrl: 'https://gitlab.com',
-  }
-
-  test('off: nothing to say, even without tokens', () => {
-    expect(gitNotifierStartupIssues({ ...base, enabled: false, kebechetEnabled: true })).toEqual({
-      errors: [],
-      warnings: [],
-    })
-  })
-
-  test('on without any token is an error; bad numbers and URLs too', () => {
-    const { errors } = gitNotifierStartupIssues({ ...base, maxIssues: 0, gitlabUrl: 'gitlab.com' })
-    expect(errors).toHaveLength(3)
-    const log = createLogger({ level: 'debug', write: () => {} })
-    expect(() => checkGitNotifierStartup(base, log)).toThrow(ConfigError)
-  })
-
-  test('one missing token and Kebechet on are warnings', () => {
-    const lines: string[] = []
-    const log = createLogger({ level: 'debug', write: (l) => lines.push(l) })
-    checkGitNotifierStartup({ ...base, githubToken: GH_TOKEN, kebechetEnabled: true }, log)
-    expect(lines).toHaveLength(2)
-    expect(lines[0]).toContain('THOTH_GITLAB_PRIVATE_TOKEN')
-    expect(lines[1]).toContain('Kebechet')
-    expect(lines.join('')).not.toContain(GH_TOKEN)
   })
 })
 

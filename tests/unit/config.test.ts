@@ -471,12 +471,13 @@ describe('warnings', () => {
 
   test('git notifications: need a token; warn when the Kebechet administrator is on too (D-15)', () => {
     expect(badVars({ THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: '1' })).toEqual(['THOTH_INVESTIGATOR_GIT_NOTIFICATIONS'])
-    const on = testConfig({ THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: '1', THOTH_GITHUB_PRIVATE_TOKEN: 't' })
+    const on = testConfig({ THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: '1', THOTH_GITHUB_PRIVATE_TOKEN: 't', THOTH_GITLAB_PRIVATE_TOKEN: 'u' })
     expect(on.git.enabled).toBe(true)
     expect(on.warnings).toHaveLength(1)
     const alone = testConfig({
       THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: '1',
       THOTH_GITLAB_PRIVATE_TOKEN: 't',
+      THOTH_GITHUB_PRIVATE_TOKEN: 'u',
       THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR: '0',
     })
     expect(alone.warnings).toEqual([])
@@ -536,4 +537,10 @@ describe('secrets', () => {
     expect(configSecrets({ ...testEnv, ...SECRETS }).sort()).toEqual(Object.values(SECRETS).sort() as string[])
     expect(configSecrets({ ...testEnv, KAFKA_SASL_PASSWORD: '' })).toEqual([])
   })
+})
+
+test('git notifications: one missing token is a warning, a non-http URL an error', () => {
+  const c = testConfig({ THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: '1', THOTH_GITHUB_PRIVATE_TOKEN: 'ghp_secret_value', THOTH_INVESTIGATOR_KEBECHET_ADMINISTRATOR: '0' })
+  expect(c.warnings).toEqual(['THOTH_GITLAB_PRIVATE_TOKEN is not set: repositories on that service are skipped'])
+  expect(() => testConfig({ THOTH_INVESTIGATOR_GIT_NOTIFICATIONS: '1', THOTH_GITHUB_PRIVATE_TOKEN: 'x', THOTH_GITLAB_URL: 'ftp://gitlab.example.com' })).toThrow('THOTH_GITLAB_URL: must be an http(s) URL')
 })
