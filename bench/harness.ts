@@ -38,17 +38,19 @@ export function procStats(pid: number): ProcStats | null {
   }
 }
 
-/** Samples VmRSS every `everyMs` (the service's memory timeline). */
-export function rssSampler(pid: number, everyMs = 100) {
-  const samples: Array<[number, number]> = []
+/** Samples VmRSS and CPU seconds every `everyMs` (the service's memory and CPU timeline). */
+export function procSampler(pid: number, everyMs = 25) {
+  const samples: Array<{ at: number; rssMiB: number; cpuSeconds: number }> = []
   const timer = setInterval(() => {
     const s = procStats(pid)
-    if (s) samples.push([Date.now(), s.rssMiB])
+    if (s) samples.push({ at: Date.now(), rssMiB: s.rssMiB, cpuSeconds: s.cpuSeconds })
   }, everyMs)
   return {
     samples,
     stop: () => clearInterval(timer),
-    max: () => samples.reduce((m, [, v]) => Math.max(m, v), 0),
+    maxRss: () => samples.reduce((m, x) => Math.max(m, x.rssMiB), 0),
+    /** CPU seconds at time `at` (last sample at or before it). */
+    cpuAt: (at: number) => samples.findLast((x) => x.at <= at)?.cpuSeconds ?? 0,
   }
 }
 
@@ -359,11 +361,27 @@ export class CommitWatcher {
     return [...ends].map(([k, e]) => `${k} ${this.commits.get(k)?.at(-1)?.offset ?? -1}/${e}`).join(', ')
   }
 
-  /** Time of the first commit of the group (any partition). */
-  firstCommitAt(): number | null {
-    let first: number | null = null
-    for (const list of this.commits.values()) if (list[0] && (first === null || list[0].at < first)) first = list[0].at
-    return first
+  /** Time of the group's first commit (any partition); waits for it. */
+  async firstCommit(timeoutMs: number, stillAlive: () => boolean): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      let first: number | null = null
+      for (const list of this.commits.values()) if (list[0] && (first === null || list[0].at < first)) first = list[0].at
+      if (first !== null) return first
+      if (Date.now() > deadline) throw new Error(`no commit after ${timeoutMs} ms`)
+      if (!stillAlive()) throw new Error('the service exited before its first commit')
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve)
+        setTimeout(resolve, 100)
+      })
+    }
+  }
+
+  /** Records committed at or before time `at`, summed over partitions (topics start at offset 0). */
+  committedBy(at: number): number {
+    let sum = 0
+    for (const list of this.commits.values()) sum += list.findLast((c) => c.at <= at)?.offset ?? 0
+    return sum
   }
 
   /** Per record: ms from its produce timestamp to the first commit whose offset passes it. */

@@ -28,13 +28,12 @@ import {
   procStats,
   produceAll,
   ROOT,
-  rssSampler,
+  procSampler,
   spawnService,
   startKubeServer,
   type Batch,
   type KubeServerProcess,
   type ProducedRanges,
-  type ProcStats,
 } from './harness.ts'
 import { baseNameOf, SCENARIO_DEFS, SCENARIOS, SOLVERS, type Check, type Load, type Params, type Scenario, type ScenarioName } from './scenarios.ts'
 
@@ -57,7 +56,7 @@ export interface Result {
   service: { command: string; binaryBuiltAt?: string }
   startedAt: string
   messages: number
-  /** First record handled -> last commit. */
+  /** Pre-loaded: first commit -> last commit (records of the first commit left out); steady: first produce -> last commit. */
   windowSeconds: number
   messagesPerSecond: number
   /** Service spawn -> last commit (start-up and group join included). */
@@ -228,29 +227,21 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     mkdirSync(logDir, { recursive: true })
     const logPath = join(logDir, `${name}-${id}.log`)
     service = spawnService(serviceEnv(s, p, prefix, group, db.url, kubeconfig), await freePort(), o.binary, logPath)
-    const sampler = rssSampler(service.pid)
-    let readyMs = -1
+    const sampler = procSampler(service.pid)
+    const alive = () => (service as { alive(): boolean }).alive()
     let idle: number | null = null
     let windowStart: number
-    let cpuAtStart: ProcStats | null
+    let readyMs: number
     if (s.kind === 'preload') {
-      // Poll /metrics until the first record is counted (processed_total > 0); /_health meanwhile.
-      for (;;) {
-        if (!service.alive()) throw new Error(`service exited during start-up; log: ${logPath}`)
-        const text = await service.metrics().catch(() => '')
-        if (readyMs < 0 && text) readyMs = await fetch(`${service.url}/_health`).then((r) => (r.status === 200 ? Date.now() - (service as { spawnedAt: number }).spawnedAt : -1), () => -1)
-        if (metricSum(text, 'thoth_investigator_processed_total') > 0) break
-        await Bun.sleep(5)
-      }
-      windowStart = Date.now()
-      cpuAtStart = procStats(service.pid)
-      if (readyMs < 0) readyMs = await service.ready()
+      // The window opens at the first commit (it follows the first handled batch by a few ms);
+      // the records that commit covers are left out of the count. No polling of the service.
+      readyMs = await service.ready()
+      windowStart = await watcher.firstCommit(60_000, alive)
     } else {
       readyMs = await service.ready()
       await Bun.sleep(3000)
       idle = procStats(service.pid)?.rssMiB ?? null
       say(`   ready in ${readyMs} ms; idle RSS ${round(idle ?? 0)} MiB; producing`)
-      cpuAtStart = procStats(service.pid)
       windowStart = Date.now()
       const r = await steadyProduce(producer, prefix, loads, p)
       ranges = r.ranges
@@ -258,9 +249,10 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     }
     const ends = await endOffsets(admin, loadTopics)
     const timeoutMs = 120_000 + (total / 500) * 1000
-    const lastCommitAt = await watcher.waitFor(ends, timeoutMs, () => (service as { alive(): boolean }).alive())
+    const lastCommitAt = await watcher.waitFor(ends, timeoutMs, alive)
     const atEnd = procStats(service.pid)
     sampler.stop()
+    const inWindow = s.kind === 'preload' ? total - watcher.committedBy(windowStart) : total
     const metrics = await service.metrics()
     const windowSeconds = Math.max(0.001, (lastCommitAt - windowStart) / 1000)
     const workflows = kube ? Object.values(await kube.counts()).reduce((a, b) => a + b, 0) : 0
@@ -275,7 +267,7 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     const exitCode = await service.stop()
     checks.push({ name: 'service exit code after SIGTERM', expected: 0, actual: exitCode ?? -1 })
     const latencyMs = latencySummary(watcher.latencies(ranges))
-    const peak = atEnd?.peakMiB ?? sampler.max()
+    const peak = atEnd?.peakMiB ?? sampler.maxRss()
     const result: Result = {
       scenario: name,
       description: s.description,
@@ -285,14 +277,14 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
       startedAt,
       messages: total,
       windowSeconds: round(windowSeconds, 3),
-      messagesPerSecond: Math.round(total / windowSeconds),
+      messagesPerSecond: Math.round(inWindow / windowSeconds),
       messagesPerSecondWithStartup: Math.round(total / ((lastCommitAt - service.spawnedAt) / 1000)),
       workflows,
       workflowsPerSecond: Math.round(workflows / windowSeconds),
       latencyMs: { ...latencyMs, p50: round(latencyMs.p50), p95: round(latencyMs.p95), p99: round(latencyMs.p99), max: round(latencyMs.max) },
       readyMs,
       rssMiB: { peak: round(peak), idle: idle === null ? null : round(idle), end: round(atEnd?.rssMiB ?? 0) },
-      cpuSeconds: { window: round((atEnd?.cpuSeconds ?? 0) - (cpuAtStart?.cpuSeconds ?? 0), 2), total: round(atEnd?.cpuSeconds ?? 0, 2) },
+      cpuSeconds: { window: round((atEnd?.cpuSeconds ?? 0) - sampler.cpuAt(windowStart), 2), total: round(atEnd?.cpuSeconds ?? 0, 2) },
       preloadSeconds: preloadSeconds === null ? null : round(preloadSeconds, 2),
       exitCode,
       checks: checks.map((c) => ({ ...c, ok: c.expected === c.actual })),

@@ -5,7 +5,7 @@
  * is stopped for the message; issue creations on one service at least 1 s apart.
  */
 import { AbortedError } from './errors.ts'
-import { type FetchFn, ForgeHttpError, ForgeNetworkError } from './git-forges.ts'
+import { type FetchFn, ForgeHttpError, ForgeNetworkError } from './git-forge-types.ts'
 import type { GitService } from './git-repository-url.ts'
 import type { Logger } from './log.ts'
 

@@ -6,7 +6,7 @@
  */
 import type { GitNotification, GitNotifier, KnowledgeGraph } from './context.ts'
 import { createCallPolicy, type GitOutcome, type Run, StepEnd } from './git-call-policy.ts'
-import { type ForgeCalls, githubCalls, gitlabCalls } from './git-forges.ts'
+import type { ForgeCalls } from './git-forge-types.ts'
 import { issueBody, issueTitle, pipfileMentions } from './git-issue-text.ts'
 import {
   type GitService,
@@ -56,20 +56,16 @@ export function createGitNotifier(opts: GitNotifierOptions, deps: GitNotifierDep
   const redact = createRedactor([opts.githubToken ?? '', opts.gitlabToken ?? ''])
   const policy = createCallPolicy({ sleep, now, timeoutMs })
   const { call, spaced } = policy
-  const forges: Record<GitService, ForgeCalls | undefined> = {
-    github: opts.githubToken
-      ? githubCalls(
-          { baseUrl: opts.githubApiUrl, token: opts.githubToken },
-          policy.watching('github'),
-        )
-      : undefined,
-    gitlab: opts.gitlabToken
-      ? gitlabCalls({ baseUrl: opts.gitlabUrl, token: opts.gitlabToken }, policy.watching('gitlab'))
-      : undefined,
-  }
+  // The forge clients are loaded on first use: a deployment with notifications off never loads them.
+  let forges: Promise<Record<GitService, ForgeCalls | undefined>> | undefined
+  const loadForges = () =>
+    (forges ??= import('./git-forges.ts').then(({ githubCalls, gitlabCalls }) => ({
+      github: opts.githubToken ? githubCalls({ baseUrl: opts.githubApiUrl, token: opts.githubToken }, policy.watching('github')) : undefined,
+      gitlab: opts.gitlabToken ? gitlabCalls({ baseUrl: opts.gitlabUrl, token: opts.gitlabToken }, policy.watching('gitlab')) : undefined,
+    })))
 
   async function steps(run: Run, n: GitNotification, service: GitService, slug: string) {
-    const forge = forges[service]
+    const forge = (await loadForges())[service]
     if (forge === undefined) return 'skipped'
     if (run.created >= opts.maxIssues) return 'capped'
     if (run.stopped.has(service)) return 'rate_limited'

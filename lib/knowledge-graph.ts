@@ -67,6 +67,21 @@ export function normalizePackageName(name: string): string {
  */
 export function normalizeVersion(version: string | null): string {
   if (version === null || version === '*') return '*'
+  let normal = versionMemo.get(version)
+  if (normal === undefined) {
+    normal = normalizeVersionText(version)
+    if (versionMemo.size >= VERSION_MEMO_SIZE) versionMemo.clear()
+    versionMemo.set(version, normal)
+  }
+  return normal
+}
+
+// normalizeVersion runs for every U-1/U-2 row and query; PEP 440 parsing dominates it and the
+// same versions recur across packages, so results are kept (bounded: cleared when full).
+const VERSION_MEMO_SIZE = 10_000
+const versionMemo = new Map<string, string>()
+
+function normalizeVersionText(version: string): string {
   const text = version.trim()
   const parsed = explain(text)
   if (!parsed) return version

@@ -50,30 +50,61 @@ function normalize(value: unknown): unknown {
   return value
 }
 
+/** What every logger of one tree shares. */
+interface Sink {
+  readonly write: (line: string) => void
+  readonly min: number
+  readonly json: boolean
+}
+
+/**
+ * One logger: its bindings and redactors. A class, so a child costs one object (children are
+ * made per record and per attempt on the hot path), not a set of closures.
+ */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly sink: Sink,
+    private readonly bound: Fields,
+    private readonly redactors: readonly Redactor[],
+  ) {}
+
+  debug(msg: string, fields?: Fields): void {
+    this.emit('debug', msg, fields)
+  }
+  info(msg: string, fields?: Fields): void {
+    this.emit('info', msg, fields)
+  }
+  warn(msg: string, fields?: Fields): void {
+    this.emit('warn', msg, fields)
+  }
+  error(msg: string, fields?: Fields): void {
+    this.emit('error', msg, fields)
+  }
+  child(bindings: Fields, redact?: Redactor): Logger {
+    return new JsonLogger(this.sink, { ...this.bound, ...bindings }, redact ? [...this.redactors, redact] : this.redactors)
+  }
+
+  private emit(level: Level, msg: string, fields?: Fields): void {
+    if (ORDER[level] < this.sink.min) return
+    const record: Fields = { time: new Date().toISOString(), level, msg, ...this.bound }
+    if (fields) for (const k of Object.keys(fields)) record[k] = normalize(fields[k])
+    // Redact each string value BEFORE serialising: JSON escaping (`"`, `\`) would hide a
+    // secret from a pass over the finished line, and short secrets only match whole values.
+    const redactors = this.redactors
+    const replacer = (_key: string, value: unknown): unknown => {
+      if (typeof value !== 'string') return jsonReplacer(_key, value)
+      let text = value
+      for (const r of redactors) text = r(text)
+      return text
+    }
+    this.sink.write(this.sink.json ? JSON.stringify(record, replacer) : plain(record, replacer))
+  }
+}
+
 /** Creates the root logger. */
 export function createLogger(opts: LoggerOptions): Logger {
   const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`))
-  const min = ORDER[opts.level]
-  const make = (bound: Fields, redactors: Redactor[]): Logger => {
-    const emit = (level: Level, msg: string, fields?: Fields) => {
-      if (ORDER[level] < min) return
-      const record: Fields = { time: new Date().toISOString(), level, msg, ...bound }
-      if (fields) for (const [k, v] of Object.entries(fields)) record[k] = normalize(v)
-      // Redact each string value BEFORE serialising: JSON escaping (`"`, `\`) would hide a
-      // secret from a pass over the finished line, and short secrets only match whole values.
-      const replacer = (_key: string, value: unknown): unknown =>
-        typeof value === 'string' ? redactors.reduce((t, r) => r(t), value) : jsonReplacer(_key, value)
-      write(opts.json === false ? plain(record, replacer) : JSON.stringify(record, replacer))
-    }
-    return {
-      debug: (m, f) => emit('debug', m, f),
-      info: (m, f) => emit('info', m, f),
-      warn: (m, f) => emit('warn', m, f),
-      error: (m, f) => emit('error', m, f),
-      child: (b, r) => make({ ...bound, ...b }, r ? [...redactors, r] : redactors),
-    }
-  }
-  return make({}, opts.redact ? [opts.redact] : [])
+  return new JsonLogger({ write, min: ORDER[opts.level], json: opts.json !== false }, {}, opts.redact ? [opts.redact] : [])
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

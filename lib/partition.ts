@@ -173,7 +173,7 @@ export class PartitionWorker {
           if (!this.settle(outcome, first.offset)) return
           continue
         }
-        const memories = batch.map(() => p.workflows.newMemory())
+        const memories: unknown[] = new Array(batch.length) // made on first use (most batches never submit)
         if (await this.runBatch(handler, batch, memories)) {
           this.advance(batch.length, 'done', batch.at(-1)?.info.offset ?? first.offset)
           continue
@@ -182,7 +182,7 @@ export class PartitionWorker {
         for (const [i, v] of batch.entries()) {
           if (this.halted || this.stopped) return
           const m = this.queue[this.head] as KafkaMessage
-          const outcome = await processRecord(p, this.raw(m), this.abort.signal, this.hooks(), v, memories[i])
+          const outcome = await processRecord(p, this.raw(m), this.abort.signal, this.hooks(), v, memories[i] ?? p.workflows.newMemory())
           if (!this.settle(outcome, m.offset)) return
         }
       } finally {
@@ -223,14 +223,17 @@ export class PartitionWorker {
   private async runBatch(handler: Handler, batch: ValidRecord[], memories: unknown[]): Promise<boolean> {
     const p = this.host.processor
     const label = handlerLabel(handler)
-    const items = batch.map((v, i) => ({ message: v.messages[0], ctx: contextFor(p, v, memories[i], this.abort.signal, this.hooks(), handler) }))
+    const hooks = this.hooks()
+    const memory = (i: number) => () => (memories[i] ??= p.workflows.newMemory())
+    const items = batch.map((v, i) => ({ message: v.messages[0], ctx: contextFor(p, v, memory(i), this.abort.signal, hooks, handler) }))
     const started = performance.now()
     if (label) p.metrics.inProgress.inc({ message_type: label }, batch.length)
     try {
       await handler.handleBatch?.(items)
       if (label) {
         const each = (performance.now() - started) / 1000 / batch.length
-        for (let i = 0; i < batch.length; i++) p.metrics.handlerDuration.observe({ message_type: label }, each)
+        const duration = p.metrics.handlerDuration.labels({ message_type: label })
+        for (let i = 0; i < batch.length; i++) duration.observe(each)
         if (handler.countsProcessed !== false) p.metrics.processed.inc({ message_type: label }, batch.length)
       }
       return true
@@ -242,8 +245,11 @@ export class PartitionWorker {
     }
   }
 
+  private waitHooks: WaitHooks | undefined
+
+  /** The wait hooks of this worker (one object, shared by its records). */
   private hooks(): WaitHooks {
-    return {
+    return (this.waitHooks ??= {
       onWaiting: (waiting) => {
         this.waiting = waiting
         this.progressAt = this.host.now()
@@ -262,7 +268,7 @@ export class PartitionWorker {
         }
         return !signal.aborted
       },
-    }
+    })
   }
 }
 

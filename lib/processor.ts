@@ -106,17 +106,33 @@ export interface RawRecord {
 const STEM_LABELS = new Map(MESSAGE_TYPES.map((t) => [t.stem, t.handlerLabel]))
 export const handlerLabel = (h: Handler): string | undefined => STEM_LABELS.get(h.name)
 
+const IDENTITY: Redactor = (text) => text
+// Registry answers per (base name, version): the lookup is pure, and it runs for every record.
+const lookups = new WeakMap<Registry, Map<string, ReturnType<Registry['lookup']>>>()
+
+function lookupCached(registry: Registry, baseName: string, version: string): ReturnType<Registry['lookup']> {
+  let cache = lookups.get(registry)
+  if (!cache) lookups.set(registry, (cache = new Map()))
+  const key = `${baseName}\0${version}`
+  let found = cache.get(key)
+  if (!found) {
+    found = registry.lookup(baseName, version)
+    if (cache.size < 1000) cache.set(key, found) // versions come from the payload: keep the cache bounded
+  }
+  return found
+}
+
 /** Decodes, looks up and validates; InvalidMessageError otherwise. */
 export function prepare(p: ProcessorDeps, raw: RawRecord): ValidRecord {
   const { message: m } = raw
-  const base = { topic: raw.topic, partition: raw.partition, offset: m.offset, base_name: raw.baseName }
   const decoded = decodeValue(m.value)
-  const lookup = p.registry.lookup(raw.baseName, decoded.version)
+  const lookup = lookupCached(p.registry, raw.baseName, decoded.version)
   if (lookup.kind !== 'handlers') {
     p.metrics.missingHandler.set({ base_topic_name: raw.baseName, message_version: decoded.version }, 1)
     throw new InvalidMessageError('missing_handler', `no handler for ${raw.baseName} version ${decoded.version}`)
   }
-  const redact = createRedactor(secretValues(decoded.payload))
+  const secrets = secretValues(decoded.payload)
+  const redact = secrets.size === 0 ? IDENTITY : createRedactor(secrets)
   const messages = lookup.handlers.map((h) => {
     const parsed = h.schema.safeParse(decoded.payload)
     if (!parsed.success) {
@@ -125,6 +141,7 @@ export function prepare(p: ProcessorDeps, raw: RawRecord): ValidRecord {
     }
     return parsed.data
   })
+  let valueHash: string | undefined
   const info: RecordInfo = {
     topic: raw.topic,
     partition: raw.partition,
@@ -132,16 +149,32 @@ export function prepare(p: ProcessorDeps, raw: RawRecord): ValidRecord {
     timestamp: m.timestamp ?? '-1',
     baseName: raw.baseName,
     version: decoded.version,
-    valueHash: createHash('sha256').update(m.value ?? Buffer.alloc(0)).digest('hex').slice(0, 32),
+    // Only workflow submissions read it: hashed on first use.
+    get valueHash() {
+      return (valueHash ??= createHash('sha256').update(m.value ?? Buffer.alloc(0)).digest('hex').slice(0, 32))
+    },
   }
-  return { info, handlers: lookup.handlers, messages, redact, log: p.log.child({ ...base, version: decoded.version }, redact) }
+  const base = { topic: raw.topic, partition: raw.partition, offset: m.offset, base_name: raw.baseName, version: decoded.version }
+  return { info, handlers: lookup.handlers, messages, redact, log: p.log.child(base, redact === IDENTITY ? undefined : redact) }
 }
 
-/** Builds the handler context of one attempt. */
-export function contextFor(p: ProcessorDeps, v: ValidRecord, memory: unknown, signal: AbortSignal, hooks?: WaitHooks, handler?: Handler): HandlerContext {
+/**
+ * Builds the handler context of one attempt. The workflows port is built on first use (most
+ * records of the database-only types never submit); `memory` is then asked for once.
+ */
+export function contextFor(p: ProcessorDeps, v: ValidRecord, memory: unknown | (() => unknown), signal: AbortSignal, hooks?: WaitHooks, handler?: Handler): HandlerContext {
   const log = handler ? v.log.child({ handler: handler.name }) : v.log
-  const workflows = p.workflows.forRecord(v.info, memory, { signal, log, redact: v.redact, onWaiting: hooks?.onWaiting })
-  return { ...p.deps, log, record: v.info, workflows, signal, redact: v.redact }
+  let workflows: RecordWorkflows | undefined
+  return {
+    ...p.deps,
+    log,
+    record: v.info,
+    get workflows() {
+      return (workflows ??= p.workflows.forRecord(v.info, typeof memory === 'function' ? memory() : memory, { signal, log, redact: v.redact, onWaiting: hooks?.onWaiting }))
+    },
+    signal,
+    redact: v.redact,
+  }
 }
 
 /** Decodes, looks up and validates without throwing. */

@@ -45,7 +45,9 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
   return (text) => {
     let out = text
     for (const s of list) {
-      if (s.length >= 4) out = out.split(s).join(REDACTED)
+      if (s.length >= 4) {
+        if (out.includes(s)) out = out.split(s).join(REDACTED)
+      }
       else if (out === s) return REDACTED
     }
     return out

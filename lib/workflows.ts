@@ -52,15 +52,15 @@ export interface RecordScope {
  * workflow is counted (scheduled_workflows) only in the attempt that created it.
  */
 export class SubmissionMemory {
-  readonly #done = new Map<string, Submission>()
+  #done: Map<string, Submission> | undefined // made on the first set (most records submit nothing)
   get(kind: WorkflowKind, position: number): Submission | undefined {
-    return this.#done.get(`${kind}#${position}`)
+    return this.#done?.get(`${kind}#${position}`)
   }
   set(kind: WorkflowKind, position: number, submission: Submission): void {
-    this.#done.set(`${kind}#${position}`, submission)
+    ;(this.#done ??= new Map()).set(`${kind}#${position}`, submission)
   }
   get size(): number {
-    return this.#done.size
+    return this.#done?.size ?? 0
   }
 }
 

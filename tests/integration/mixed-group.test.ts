@@ -126,10 +126,13 @@ async function describe_(group: string) {
   return {
     state: g.state,
     protocol: g.protocol,
+    // Metadata and assignments are empty while the group rebalances.
     members: g.members.map((m) => ({
       memberId: m.memberId,
-      topics: AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? [],
-      owned: Object.entries(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flatMap(([t, ps]) => ps.map((p): Tp => [t, p])),
+      topics: m.memberMetadata.length ? (AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) : [],
+      owned: m.memberAssignment.length
+        ? Object.entries(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flatMap(([t, ps]) => ps.map((p): Tp => [t, p]))
+        : [],
     })),
   }
 }
