@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Message, Producer } from 'kafkajs'
 import postgres from 'postgres'
@@ -397,7 +397,7 @@ async function cli(argv: string[]): Promise<number> {
   const overrides: Partial<Params> = Object.fromEntries(
     Object.entries({ count: num(values.count), partitions: num(values.partitions), workers: num(values.workers), rate: num(values.rate), durationS: num(values.duration) }).filter(([, v]) => v !== undefined),
   )
-  const binary = values['bun-run'] ? null : (values.binary ?? join(ROOT, 'dist', 'investigator'))
+  const binary = values['bun-run'] ? null : resolve(values.binary ?? join(ROOT, 'dist', 'investigator'))
   if (binary && !existsSync(binary)) throw new Error(`no binary at ${binary}: run \`npm run build\` (scripts/bench.sh does) or pass --bun-run`)
   const outDir = values.out ?? join(ROOT, 'bench', 'results')
   const baselines = new Map<string, Result>()

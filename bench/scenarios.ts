@@ -67,9 +67,12 @@ export interface Scenario {
 }
 
 const COMMON = { component_name: 'bench', service_version: '0.0.0', version: 'v1' }
-const pkg = (name: string) => ({ package_name: name, package_version: '1.0.0', index_url: INDEX_URL })
+/** Version of row i: 273 distinct values, as versions recur across packages. Same as VERSION_SQL. */
+const versionOf = (i: number) => `${i % 7}.${i % 13}.${i % 3}`
+const VERSION_SQL = `(g % 7) || '.' || (g % 13) || '.' || (g % 3)`
+const pkg = (name: string, i: number) => ({ package_name: name, package_version: versionOf(i), index_url: INDEX_URL })
 
-/** Rows `<prefix>0..<prefix>n-1` of python_package_version (one shared entity), version 1.0.0. */
+/** Rows `<prefix>0..<prefix>n-1` of python_package_version (one shared entity), versions as versionOf(). */
 async function seedRows(sql: postgres.Sql, prefix: string, n: number): Promise<void> {
   if (n <= 0) return
   const [e] = await sql<{ id: number }[]>`
@@ -78,7 +81,7 @@ async function seedRows(sql: postgres.Sql, prefix: string, n: number): Promise<v
   await sql`
     INSERT INTO python_package_version
       (package_name, package_version, os_name, os_version, python_version, entity_id, python_package_index_id)
-    SELECT ${prefix} || g, '1.0.0', 'rhel', '8', '3.8', ${e?.id ?? 0}, (SELECT id FROM python_package_index WHERE url = ${INDEX_URL})
+    SELECT ${prefix} || g, ${sql.unsafe(VERSION_SQL)}, 'rhel', '8', '3.8', ${e?.id ?? 0}, (SELECT id FROM python_package_index WHERE url = ${INDEX_URL})
     FROM generate_series(0, ${n - 1}::int) g`
 }
 
@@ -100,14 +103,14 @@ function flagLoads(count: number, prefix: string, kebechet: boolean): Load[] {
     {
       stem: 'missing-package-version',
       count: missing,
-      payload: (i) => ({ ...COMMON, ...pkg(`${prefix}mv${i}`) }),
+      payload: (i) => ({ ...COMMON, ...pkg(`${prefix}mv${i}`, i) }),
       row: (i) => i,
       workflowsEach: kebechet ? 1 : 0,
     },
     {
       stem: 'update-provides-source-distro',
       count: provides,
-      payload: (i) => ({ ...COMMON, ...pkg(`${prefix}ps${i < rows ? i : i - rows}`), value: i >= rows }),
+      payload: (i) => ({ ...COMMON, ...pkg(`${prefix}ps${i < rows ? i : i - rows}`, i < rows ? i : i - rows), value: i >= rows }),
       row: (i) => (i < rows ? i : i - rows),
       workflowsEach: 0,
     },
@@ -188,14 +191,14 @@ const WORKFLOWS: Scenario = {
     {
       stem: 'solved-package',
       count: Math.ceil(p.count / 2),
-      payload: (i) => ({ ...COMMON, ...pkg(`sp${i}`), solver: SOLVERS[0] }),
+      payload: (i) => ({ ...COMMON, ...pkg(`sp${i}`, i), solver: SOLVERS[0] }),
       row: (i) => i,
       workflowsEach: 2,
     },
     {
       stem: 'unresolved-package',
       count: Math.floor(p.count / 2),
-      payload: (i) => ({ ...COMMON, ...pkg(`up${i}`), solver: null }),
+      payload: (i) => ({ ...COMMON, ...pkg(`up${i}`, i), solver: null }),
       row: (i) => i,
       workflowsEach: SOLVERS.length,
     },
@@ -236,23 +239,23 @@ const SHA = (i: number) => i.toString(16).padStart(64, '0')
 
 /** Payload and expected workflows (switches: defaults, Kebechet on, 2 solvers) per type. */
 const MIXED_TYPES: Record<string, { payload: (i: number) => Record<string, unknown>; workflowsEach: number }> = {
-  'update-provides-source-distro': { payload: (i) => ({ ...COMMON, ...pkg(`xps${i}`), value: false }), workflowsEach: 0 },
-  'solved-package': { payload: (i) => ({ ...COMMON, ...pkg(`xsp${i}`), solver: SOLVERS[1] }), workflowsEach: 2 },
-  'missing-package-version': { payload: (i) => ({ ...COMMON, ...pkg(`xmv${i}`) }), workflowsEach: 1 },
-  'unresolved-package': { payload: (i) => ({ ...COMMON, ...pkg(`xup${i}`), solver: null }), workflowsEach: SOLVERS.length },
-  'si-unanalyzed-package': { payload: (i) => ({ ...COMMON, ...pkg(`xsi${i}`) }), workflowsEach: 1 },
+  'update-provides-source-distro': { payload: (i) => ({ ...COMMON, ...pkg(`xps${i}`, i), value: false }), workflowsEach: 0 },
+  'solved-package': { payload: (i) => ({ ...COMMON, ...pkg(`xsp${i}`, i), solver: SOLVERS[1] }), workflowsEach: 2 },
+  'missing-package-version': { payload: (i) => ({ ...COMMON, ...pkg(`xmv${i}`, i) }), workflowsEach: 1 },
+  'unresolved-package': { payload: (i) => ({ ...COMMON, ...pkg(`xup${i}`, i), solver: null }), workflowsEach: SOLVERS.length },
+  'si-unanalyzed-package': { payload: (i) => ({ ...COMMON, ...pkg(`xsi${i}`, i) }), workflowsEach: 1 },
   'advise-justification': {
     payload: (i) => ({ ...COMMON, message: `justification ${i % 5}`, justification_type: ['INFO', 'WARNING', 'ERROR'][i % 3], count: 1 + (i % 4), adviser_version: '0.0.0' }),
     workflowsEach: 0,
   },
-  'package-released': { payload: (i) => ({ ...COMMON, ...pkg(`xpr${i}`) }), workflowsEach: SOLVERS.length + 1 },
+  'package-released': { payload: (i) => ({ ...COMMON, ...pkg(`xpr${i}`, i) }), workflowsEach: SOLVERS.length + 1 },
   'adviser-trigger': {
     payload: (i) => ({ ...COMMON, recommendation_type: 'stable', dev: false, debug: false, authenticated: false, count: 1, limit: 100, origin: `${REPO}-${i}`, source_type: 'CLI', job_id: null }),
     workflowsEach: 1,
   },
-  'hash-mismatch': { payload: (i) => ({ ...COMMON, ...pkg(`xhm${i}`), missing_from_source: [SHA(i)] }), workflowsEach: SOLVERS.length + 1 },
+  'hash-mismatch': { payload: (i) => ({ ...COMMON, ...pkg(`xhm${i}`, i), missing_from_source: [SHA(i)] }), workflowsEach: SOLVERS.length + 1 },
   'missing-package': { payload: (i) => ({ ...COMMON, package_name: `xmp${i}`, index_url: INDEX_URL }), workflowsEach: 1 },
-  'cve-provided': { payload: (i) => ({ ...COMMON, ...pkg(`xcv${i}`) }), workflowsEach: 1 },
+  'cve-provided': { payload: (i) => ({ ...COMMON, ...pkg(`xcv${i}`, i) }), workflowsEach: 1 },
   'provenance-checker-trigger': {
     payload: (i) => ({ ...COMMON, debug: false, authenticated: false, origin: `${REPO}-${i}`, whitelisted_sources: [INDEX_URL], job_id: null, kebechet_metadata: null, justification: [], stack_info: [] }),
     workflowsEach: 1,
@@ -314,7 +317,7 @@ const MIXED: Scenario = {
       await sql`
         WITH e AS (
           INSERT INTO python_package_version_entity (package_name, package_version, python_package_index_id)
-          SELECT 'xhm' || g, '1.0.0', (SELECT id FROM python_package_index WHERE url = ${INDEX_URL}) FROM generate_series(0, ${hm - 1}::int) g
+          SELECT 'xhm' || g, ${sql.unsafe(VERSION_SQL)}, (SELECT id FROM python_package_index WHERE url = ${INDEX_URL}) FROM generate_series(0, ${hm - 1}::int) g
           RETURNING id, substr(package_name, 4)::int AS i),
         a AS (
           INSERT INTO python_artifact (artifact_hash_sha256, artifact_name)

@@ -18,6 +18,8 @@ export interface ChaosContext {
   readonly workDir: string
   /** Ports of the own broker (PLAINTEXT, controller, SASL) and own PostgreSQL. */
   readonly ownPorts: { kafka: number; controller: number; sasl: number; pg: number }
+  /** Keep every deployment's logs (default: only those of failed scenarios). */
+  readonly keepLogs?: boolean
   log(msg: string): void
 }
 
@@ -54,7 +56,7 @@ export async function runScenario(ctx: ChaosContext, name: string, body: (run: R
     async deployment(o = {}) {
       const dep = await openDeployment({ binary: ctx.binary, brokers: ctx.brokers, ...o })
       deployments.push(dep)
-      cleanups.push(() => dep.close(!passed(result)))
+      cleanups.push(() => dep.close(ctx.keepLogs || !passed(result)))
       return dep
     },
     defer: (fn) => void cleanups.push(fn),
@@ -70,7 +72,7 @@ export async function runScenario(ctx: ChaosContext, name: string, body: (run: R
     result.crashes += dep.crashes.length
     result.notes.push(...dep.crashes)
   }
-  if (!passed(result)) result.notes.push(...deployments.map((d) => `logs kept in ${d.dir}`))
+  if (ctx.keepLogs || !passed(result)) result.notes.push(...deployments.map((d) => `logs kept in ${d.dir}`))
   for (const fn of cleanups.reverse()) {
     try {
       await fn()

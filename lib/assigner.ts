@@ -118,3 +118,25 @@ export const RoundRobinCompatAssigner: PartitionAssigner = compatAssigner('round
 
 /** The kafkajs assigner announcing the protocol name `range` (librdkafka's range, its default). */
 export const RangeCompatAssigner: PartitionAssigner = compatAssigner('range', rangeAssign)
+
+/**
+ * Runs `hook` before every JoinGroup of the consumer that uses `assigner`: kafkajs has no
+ * onPartitionsRevoked, and with the eager protocol that librdkafka's range and roundrobin use,
+ * every member gives up all its partitions when it rejoins. kafkajs 2.2.4's consumer group
+ * (consumerGroup.js, [PRIVATE.JOIN]) asks the cluster handed to assigner factories for the group
+ * coordinator first thing before each JoinGroup; the hook is put there, so the broker holds the
+ * rebalance (up to the rebalance timeout) until the hook is done. The only other caller in a
+ * consumer is `consumer.describeGroup()`, which the service never calls. kafkajs is pinned
+ * (2.2.4, unmaintained); the mixed-group and engine tests fail if this stops running.
+ */
+export function beforeEveryJoin(assigner: PartitionAssigner, hook: () => Promise<void>): PartitionAssigner {
+  return (ctx) => {
+    const cluster = ctx.cluster as unknown as { findGroupCoordinator: (args: unknown) => Promise<unknown> }
+    const find = cluster.findGroupCoordinator.bind(cluster)
+    cluster.findGroupCoordinator = async (args) => {
+      await hook()
+      return find(args)
+    }
+    return assigner(ctx)
+  }
+}

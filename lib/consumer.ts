@@ -6,11 +6,12 @@
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
 import { PartitionAssigners } from 'kafkajs'
-import { RangeCompatAssigner, RoundRobinCompatAssigner } from './assigner.ts'
+import { beforeEveryJoin, RangeCompatAssigner, RoundRobinCompatAssigner } from './assigner.ts'
 import type { Config } from './config.ts'
 import { createCommitter } from './committer.ts'
 import { createControlChannel, type ControlChannel, type ControlRecord } from './control.ts'
 import { createHalts, type Halts } from './halts.ts'
+import { createHeapBudget } from './heap-budget.ts'
 import { ensureTopics, topicSpecs } from './kafka.ts'
 import { updateLag } from './lag.ts'
 import type { Logger } from './log.ts'
@@ -71,6 +72,8 @@ export interface ConsumerOptions {
 }
 
 const SHUTDOWN_GRACE_MS = 20_000
+/** How long a rejoin waits for running records (below the 30 s session timeout: no heartbeats meanwhile). */
+const REVOKE_GRACE_MS = 20_000
 const LAG_INTERVAL_MS = 5_000
 const FETCH_SILENCE_MS = 30_000
 const MISSING_TOPIC_RECHECK_MS = 30_000
@@ -84,6 +87,7 @@ export function createConsumer(o: ConsumerOptions) {
   const key = (t: string, p: number) => `${t}#${p}`
   const semaphore = new Semaphore(config.workers)
   const stopSignal = new AbortController()
+  const heap = createHeapBudget()
   let state: 'new' | 'topics' | 'control' | 'joining' | 'running' | 'stopping' | 'stopped' = 'new'
   let lastFetchAt = now()
   let crashed: string | undefined
@@ -105,6 +109,7 @@ export function createConsumer(o: ConsumerOptions) {
     eachBatch: async ({ batch, isStale }: EachBatchPayload) => {
       if (isStale() || state === 'stopping') return
       workerFor(batch.topic, batch.partition)?.enqueue(batch.messages)
+      heap.check()
     },
   }
 
@@ -124,7 +129,10 @@ export function createConsumer(o: ConsumerOptions) {
     missing = topics.filter((t) => !existing.has(t))
     if (missing.length) log.error('topics do not exist; they are subscribed once they do', { missing })
     if (!now.length) return
-    if (subscribed.length) await c.stop()
+    if (subscribed.length) {
+      await revokeAll() // commit while still in the group; stop() leaves it
+      await c.stop()
+    }
     subscribed = [...subscribed, ...now]
     await c.subscribe({ topics: now, fromBeginning: config.kafka.fromBeginning })
     await c.run(runConfig)
@@ -145,6 +153,7 @@ export function createConsumer(o: ConsumerOptions) {
     finished: (w, kind) => {
       if (kind === 'done') halts?.succeeded(w.baseName)
       committer.schedule(w)
+      heap.check()
     },
     halt: (w, reason, offset) => {
       log.error('topic halted after a failed record', { topic: w.topic, partition: w.partition, offset, base_name: w.baseName, reason })
@@ -172,6 +181,34 @@ export function createConsumer(o: ConsumerOptions) {
   }
 
   /** `group`: who we are in the new generation (logged: which member leads, which protocol won, D-38). */
+  /**
+   * Before every (re)join (§6.8, D-38): the eager protocol revokes every partition, so stop
+   * starting records, let running attempts finish (abandoning waits; at most REVOKE_GRACE_MS),
+   * commit what is finished while the old generation is still valid, and drop the workers. The
+   * next assignment makes new ones; kafkajs fetches from the committed offsets, so no record is
+   * handled here after another member may have started on its partition, and none finished here
+   * is handled again there. kafkajs keeps pauses across assignments: unpause what halts or
+   * backpressure paused, onAssignment pauses the halted partitions again before fetching.
+   */
+  async function revokeAll() {
+    const all = [...workers.values()]
+    if (!all.length) return
+    const started = now()
+    for (const w of all) w.stop()
+    const grace = new AbortController()
+    const idle = Promise.all(all.map((w) => w.idle()))
+    await Promise.race([idle, abortableSleep(REVOKE_GRACE_MS, grace.signal)])
+    grace.abort()
+    await committer.flush(all)
+    for (const w of all) {
+      workers.delete(key(w.topic, w.partition))
+      metrics.consumerLag.remove({ topic_name: w.topic, partition: String(w.partition) })
+    }
+    consumer?.resume(all.map((w) => ({ topic: w.topic, partitions: [w.partition] })))
+    assignment = {}
+    log.info('partitions revoked for a rebalance', { partitions: all.length, waited_ms: now() - started, unfinished: all.filter((w) => w.busy).length })
+  }
+
   function onAssignment(next: Record<string, number[]>, group: { member: string; leader: boolean; protocol: string }) {
     const keep = new Set(Object.entries(next).flatMap(([t, ps]) => ps.map((p) => key(t, p))))
     for (const [k, w] of workers) {
@@ -243,7 +280,8 @@ export function createConsumer(o: ConsumerOptions) {
         maxWaitTimeInMs: o.maxWaitTimeInMs ?? 500,
         maxBytes: config.kafka.receiveMessageMaxBytes,
         allowAutoTopicCreation: false,
-        partitionAssigners: [RoundRobinCompatAssigner, RangeCompatAssigner, PartitionAssigners.roundRobin], // D-38: librdkafka's protocols first
+        // D-38: librdkafka's protocols first (roundrobin preferred), kafkajs's own only as a fallback.
+        partitionAssigners: [beforeEveryJoin(RoundRobinCompatAssigner, revokeAll), RangeCompatAssigner, PartitionAssigners.roundRobin],
       })
       consumer = c
       c.on(c.events.GROUP_JOIN, ({ payload }) => {

@@ -20,7 +20,10 @@ case "${1:-}" in
   up)
     if ! running; then
       : >"$DIR/server.out"
-      (cd "$ROOT" && setsid "$BUN" bench/kube-server.ts >"$DIR/server.out" 2>"$DIR/server.log" & echo $! >"$DIR/pid")
+      cd "$ROOT"
+      # Own session, no inherited stdin/stdout: the caller's pipes close when this script ends.
+      setsid "$BUN" bench/kube-server.ts </dev/null >"$DIR/server.out" 2>"$DIR/server.log" &
+      echo $! >"$DIR/pid"
       for _ in $(seq 1 100); do
         [ -s "$DIR/server.out" ] && break
         running || { echo "kube-local: the server exited; see $DIR/server.log" >&2; exit 1; }

@@ -4,8 +4,10 @@
  * and whichever protocol the broker picks (ours name roundrobin first, librdkafka range first; the
  * broker takes the one most members name first), the group forms, partitions are split without
  * overlap as librdkafka would split them (checked from both sides and from the broker), records
- * are handled once, a halt from our control topic holds on our members (Python members know no
- * halts), and after the Python members leave ours handle everything.
+ * are handled once (also records that keep arriving while members join and leave: every
+ * rebalance revokes everything, and ours commit what they finished before rejoining), a halt from
+ * our control topic holds on our members (Python members know no halts), and after the Python
+ * members leave ours handle everything.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import { AssignerProtocol, type Admin, type Producer } from 'kafkajs'
@@ -19,6 +21,7 @@ setDefaultTimeout(180_000)
 
 const SOLVED = 'thoth.solver.solved-package'
 const UPSD = 'thoth.update-provides-source-distro'
+const HASH = 'thoth.package-update.hash-mismatch'
 const PARTITIONS = 4
 
 const kafka = testKafka()
@@ -26,6 +29,7 @@ let admin: Admin
 let producer: Producer
 const services: TestService[] = []
 const pythons: PythonMember[] = []
+const cleanups: (() => void)[] = []
 
 beforeAll(async () => {
   admin = kafka.admin()
@@ -33,6 +37,7 @@ beforeAll(async () => {
   await Promise.all([admin.connect(), producer.connect()])
 })
 afterAll(async () => {
+  for (const c of cleanups) c()
   await Promise.all(pythons.map((p) => p.stop().catch(() => {})))
   await Promise.all(services.map((s) => s.service.stop().catch(() => {})))
   await Promise.all([admin.disconnect(), producer.disconnect()])
@@ -232,14 +237,16 @@ describe('mixed consumer group: Python (librdkafka) and our members (D-38)', () 
       const env = engineEnv()
       const group = env.KAFKA_CONSUMER_GROUP_ID as string
       const prefix = env.THOTH_DEPLOYMENT_NAME as string
-      const topics = [`${prefix}.${SOLVED}`, `${prefix}.${UPSD}`]
-      const [solved, upsd] = topics as [string, string]
+      const topics = [`${prefix}.${SOLVED}`, `${prefix}.${UPSD}`, `${prefix}.${HASH}`]
+      const [solved, upsd, hash] = topics as [string, string, string]
       await createTopics(admin, topics, PARTITIONS)
 
       const seen: Seen[] = []
-      const handlers = () => [scriptedHandler('solved-package', 'middletier', seen, () => undefined), scriptedHandler('update-provides-source-distro', 'middletier', seen, () => undefined)]
+      const slow = () => () => Bun.sleep(5) // records are running when rebalances start
+      const handlers = () => ['solved-package', 'update-provides-source-distro', 'hash-mismatch'].map((stem) => scriptedHandler(stem, 'middletier', seen, slow))
       const ourMembers: TestService[] = []
       const pyMembers: PythonMember[] = []
+      const everPython: PythonMember[] = []
       const startOurs = async () => {
         const s = await startTestService({ env, handlers: handlers() })
         services.push(s)
@@ -248,8 +255,23 @@ describe('mixed consumer group: Python (librdkafka) and our members (D-38)', () 
       const startPy = async () => {
         const p = startPython({ group, topics })
         pyMembers.push(p)
+        everPython.push(p)
         await waitFor(() => p.events.some((e) => e.event === 'assigned'), 60_000, 'the Python member joined')
       }
+
+      // Records arriving all the time on a third topic, through every join and leave.
+      const flowIds: number[] = []
+      let flowing = true
+      cleanups.push(() => (flowing = false))
+      const flow = (async () => {
+        while (flowing) {
+          for (let p = 0; p < PARTITIONS; p++) {
+            flowIds.push(nextId)
+            await send(producer, hash, [{ id: nextId++ }], p)
+          }
+          await Bun.sleep(40)
+        }
+      })()
 
       // 1. Join in the scenario's order; the first member leads (the broker keeps its leader).
       if (sc.first === 'python') await startPy()
@@ -267,7 +289,7 @@ describe('mixed consumer group: Python (librdkafka) and our members (D-38)', () 
         const m = new Map<number, string[]>()
         const add = (id: number, who: string) => m.set(id, [...(m.get(id) ?? []), who])
         for (const s of seen) add(Number(s.id), `ours:${s.topic}#${s.partition}`)
-        for (const [i, p] of pyMembers.entries()) for (const h of p.handled()) add(Number(JSON.parse(h.value ?? '{}').id), `python${i}:${h.topic}#${h.partition}`)
+        for (const [i, p] of everPython.entries()) for (const h of p.handled()) add(Number(JSON.parse(h.value ?? '{}').id), `python${i}:${h.topic}#${h.partition}`)
         return m
       }
       const phase1 = [...(await produce(solved, 5)), ...(await produce(upsd, 5))]
@@ -326,10 +348,18 @@ describe('mixed consumer group: Python (librdkafka) and our members (D-38)', () 
       // 5. Resume: ours handle what the halt held back; every record of the test handled once.
       const resumed = await fetch(`${ourMembers.at(-1)!.service.url}/resume/${SOLVED}`)
       expect(resumed.status).toBe(200)
-      const everything = [...phase1, ...phase2, ...phase3]
-      await waitFor(() => everything.every((id) => byId().has(id)), 30_000, 'everything handled after resume')
+      flowing = false
+      await flow
+      const everything = [...phase1, ...phase2, ...phase3, ...flowIds]
+      expect(flowIds.length).toBeGreaterThan(100)
+      await waitFor(() => everything.every((id) => byId().has(id)), 30_000, 'everything handled after resume').catch((err: Error) => {
+        const missing = everything.filter((id) => !byId().has(id))
+        throw new Error(`${err.message}: missing ${JSON.stringify(missing)} of phase1 ${phase1} phase2 ${phase2} phase3 ${phase3}; ours: ${JSON.stringify(ourMembers.map((s) => s.service.consumer.control.partitions()))}`)
+      })
       await waitFor(() => allCommitted(group, topics), 30_000, 'everything committed')
       await Bun.sleep(500)
+      // Rebalances revoked partitions with records running on ours, and ours waited for them.
+      expect(ourMembers.some((s) => s.log.lines.some((l) => l.msg === 'partitions revoked for a rebalance'))).toBe(true)
       const twice = [...byId()].filter(([, who]) => who.length !== 1)
       expect(twice).toEqual([])
       expect(byId().size).toBe(everything.length)
