@@ -409,6 +409,30 @@ export class CommitWatcher {
   }
 }
 
+/**
+ * Splits produce -> commit latency at the moment a record was handled, for the records whose
+ * handler logs one line each (update-provides-source-distro: `provides_source_distro updated`,
+ * with topic, partition, offset and time bound). Log times have millisecond resolution.
+ */
+export function latencyBreakdown(logText: string, ranges: ProducedRanges, watcher: CommitWatcher) {
+  const produced = new Map<string, number>()
+  for (const [k, list] of ranges) for (const [start, count, ts] of list) for (let o = start; o < start + count; o++) produced.set(`${k}#${o}`, ts)
+  const toHandled: number[] = []
+  const toCommit: number[] = []
+  for (const line of logText.split('\n')) {
+    if (!line.includes('provides_source_distro updated')) continue
+    const r = JSON.parse(line) as { time: string; topic: string; partition: number; offset: string }
+    const k = `${r.topic}#${r.partition}`
+    const ts = produced.get(`${k}#${r.offset}`)
+    const commit = watcher.commits.get(k)?.find((c) => c.offset > Number(r.offset))
+    if (ts === undefined || !commit) continue
+    const handled = Date.parse(r.time)
+    toHandled.push(handled - ts)
+    toCommit.push(commit.at - handled)
+  }
+  return { records: toHandled.length, produceToHandled: latencySummary(Float64Array.from(toHandled)), handledToCommit: latencySummary(Float64Array.from(toCommit)) }
+}
+
 /** p50/p95/p99/max of latencies (nearest rank); records never committed count as lost. */
 export function latencySummary(values: Float64Array) {
   const sorted = Float64Array.from(values.filter((v) => !Number.isNaN(v))).sort()

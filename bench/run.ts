@@ -22,6 +22,7 @@ import {
   endOffsets,
   freePort,
   harnessKafka,
+  latencyBreakdown,
   latencySummary,
   machine,
   metricSum,
@@ -267,6 +268,11 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     const exitCode = await service.stop()
     checks.push({ name: 'service exit code after SIGTERM', expected: 0, actual: exitCode ?? -1 })
     const latencyMs = latencySummary(watcher.latencies(ranges))
+    if (process.env.BENCH_DIAG && s.kind === 'steady') {
+      const all = [...watcher.commits.values()].flat()
+      say(`   commits: ${all.length} partition offsets in ${new Set(all.map((c) => c.at)).size} distinct commit times`)
+      say(`   breakdown: ${JSON.stringify(latencyBreakdown(readFileSync(logPath, 'utf8'), ranges, watcher))}`)
+    }
     const peak = atEnd?.peakMiB ?? sampler.maxRss()
     const result: Result = {
       scenario: name,

@@ -3,7 +3,8 @@
  * reverse order, crashes of its instances added to the result, and any exception turned into a
  * failed invariant (a scenario never throws past the runner).
  */
-import type { Binary, Deployment, DeploymentOptions } from './harness.ts'
+import type { Binary } from './binary.ts'
+import type { Deployment, DeploymentOptions } from './harness.ts'
 import { openDeployment } from './harness.ts'
 import { newResult, passed, type Result } from './report.ts'
 

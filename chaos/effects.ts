@@ -1,6 +1,6 @@
 /**
  * Traffic and its effects: message builders whose every effect carries the message id
- * (`chaos-<id>` in the package name or project URL), producing in bulk, seeding the knowledge
+ * (`chaos-msg-<id>` in the package name or project URL), producing in bulk, seeding the knowledge
  * graph, and counting what happened: workflows per id on the API test server, database flags,
  * committed positions, dead letters.
  */
@@ -19,14 +19,22 @@ export const MPV = 'thoth.package-update.missing-package-version'
 export const UPSD = 'thoth.update-provides-source-distro'
 export const SOLVED = 'thoth.solver.solved-package'
 
+/** The id marker in every effect; never part of a deployment prefix (`chaos-<hex>`). */
+export const marker = (i: number) => `chaos-msg-${i}`
+/** Finds the id in a text that holds a {@link marker}. */
+export function idIn(text: string): number | undefined {
+  const m = /chaos-msg-(\d+)/.exec(text)
+  return m ? Number(m[1]) : undefined
+}
+
 /** repo-init: one thoth-repo-init workflow (backend). */
-export const repoInit = (i: number) => ({ project_url: `https://github.com/chaos/chaos-${i}`, component_name: 'chaos', service_version: '0' })
+export const repoInit = (i: number) => ({ project_url: `https://github.com/chaos/${marker(i)}`, component_name: 'chaos', service_version: '0' })
 /** missing-package-version: is_missing = true (U-1), then one kebechet-administrator workflow (backend). */
-export const missingVersion = (i: number) => ({ index_url: PYPI, package_name: `chaos-${i}`, package_version: '1.0.0' })
+export const missingVersion = (i: number) => ({ index_url: PYPI, package_name: marker(i), package_version: '1.0.0' })
 /** update-provides-source-distro: provides_source_distro = false (U-2), no workflow. */
-export const sourceDistro = (i: number) => ({ index_url: PYPI, package_name: `chaos-${i}`, package_version: '1.0.0', value: false })
+export const sourceDistro = (i: number) => ({ index_url: PYPI, package_name: marker(i), package_version: '1.0.0', value: false })
 /** solved-package: security-indicators (middletier) and kebechet-administrator (backend). */
-export const solvedPackage = (i: number) => ({ index_url: PYPI, package_name: `chaos-${i}`, package_version: '1.0.0', solver: 'solver-rhel-8-py38' })
+export const solvedPackage = (i: number) => ({ index_url: PYPI, package_name: marker(i), package_version: '1.0.0', solver: 'solver-rhel-8-py38' })
 
 /** ids from..from+count-1. */
 export const range = (from: number, count: number) => Array.from({ length: count }, (_, k) => from + k)
@@ -36,13 +44,9 @@ export async function createTopics(admin: Admin, topics: string[], partitions: n
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true })
 }
 
-/** Sends values in order, record k to partition k % partitions; values are JSON unless raw. */
+/** Sends values in order, record k to partition k % partitions; objects as JSON, strings, Buffers and null as they are. */
 export async function produce(producer: Producer, topic: string, values: unknown[], partitions = 1): Promise<void> {
-  const enc = (v: unknown) => (v === null || typeof v === 'string' || Buffer.isBuffer(v) ? (v as string | Buffer | null) : JSON.stringify(v))
-  for (let at = 0; at < values.length; at += 1000) {
-    const messages = values.slice(at, at + 1000).map((v, k) => ({ partition: (at + k) % partitions, value: enc(v) }))
-    await producer.send({ topic, acks: -1, messages })
-  }
+  for (let at = 0; at < values.length; at += 1000) await produceFrom(producer, topic, values.slice(at, at + 1000), at, partitions)
 }
 
 /** One python_package_version row (1.0.0 on PyPI) per id, both flags at their defaults. */
@@ -50,7 +54,7 @@ export async function seedPackages(sql: postgres.Sql, ids: number[]): Promise<vo
   const [index] = await sql<{ id: number }[]>`
     INSERT INTO python_package_index (url, verify_ssl, enabled) VALUES (${PYPI}, true, true)
     ON CONFLICT (url) DO UPDATE SET enabled = true RETURNING id`
-  const names = ids.map((i) => `chaos-${i}`)
+  const names = ids.map(marker)
   await sql`
     WITH e AS (
       INSERT INTO python_package_version_entity (package_name, package_version, python_package_index_id)
@@ -62,8 +66,8 @@ export async function seedPackages(sql: postgres.Sql, ids: number[]): Promise<vo
 
 /** ids whose row has the flag at `value`. */
 export async function flagged(sql: postgres.Sql, column: 'is_missing' | 'provides_source_distro', value: boolean): Promise<Set<number>> {
-  const rows = await sql<{ n: string }[]>`SELECT package_name AS n FROM python_package_version WHERE ${sql(column)} = ${value} AND package_name LIKE 'chaos-%'`
-  return new Set(rows.map((r) => Number(r.n.slice('chaos-'.length))))
+  const rows = await sql<{ n: string }[]>`SELECT package_name AS n FROM python_package_version WHERE ${sql(column)} = ${value} AND package_name LIKE 'chaos-msg-%'`
+  return new Set(rows.map((r) => idIn(r.n) as number))
 }
 
 /** Workflows stored in `namespace` whose name starts with `kind`, counted per message id. */
@@ -71,9 +75,8 @@ export function workflowsPerId(kube: KubeApiServer, namespace: string, kind: str
   const out = new Map<number, number>()
   for (const wf of kube.workflows(namespace)) {
     if (!String(wf.metadata?.name).startsWith(`${kind}-`)) continue
-    const m = /chaos-(\d+)/.exec(JSON.stringify(wf.spec?.arguments ?? {}))
-    if (!m) continue
-    const id = Number(m[1])
+    const id = idIn(JSON.stringify(wf.spec?.arguments ?? {}))
+    if (id === undefined) continue
     out.set(id, (out.get(id) ?? 0) + 1)
   }
   return out
@@ -159,7 +162,8 @@ export async function trickle(producer: Producer, topic: string, values: unknown
 }
 
 async function produceFrom(producer: Producer, topic: string, values: unknown[], first: number, partitions: number): Promise<void> {
-  const messages = values.map((v, k) => ({ partition: (first + k) % partitions, value: JSON.stringify(v) }))
+  const enc = (v: unknown) => (v === null || typeof v === 'string' || Buffer.isBuffer(v) ? (v as string | Buffer | null) : JSON.stringify(v))
+  const messages = values.map((v, k) => ({ partition: (first + k) % partitions, value: enc(v) }))
   await producer.send({ topic, acks: -1, messages })
 }
 

@@ -1,7 +1,7 @@
 /**
- * The chaos harness: the investigator as a child process (the compiled binary, or `bun run
- * main.ts` when the build fails), its own Kubernetes API test server and scratch knowledge graph
- * per deployment, and test-side Kafka clients. Every deployment has its own prefix, consumer
+ * The chaos harness: the investigator as child processes (chaos/binary.ts), with its own
+ * Kubernetes API test server and scratch knowledge graph (chaos/database.ts) per deployment, and
+ * test-side Kafka clients. Every deployment has its own prefix, consumer
  * group, database and API server, so scenarios never see each other's records or effects.
  */
 import { randomUUID } from 'node:crypto'
@@ -9,49 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs'
-import postgres from 'postgres'
 import type { Env } from '../lib/config.ts'
-import { createScratchDatabase, schemaPath } from '../tests/helpers/stack.ts'
 import { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from '../tests/servers/kube-api.ts'
 import { writeKubeconfig } from '../tests/servers/kubeconfig.ts'
-
-const ROOT = join(import.meta.dir, '..')
-const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
-
-/** How the investigator is started: the command and what it is (for the report). */
-export interface Binary {
-  readonly cmd: readonly string[]
-  readonly note: string
-}
-
-/** The flags of package.json's `build` script, so the suite tests exactly what ships. */
-function shippedBuildFlags(): string[] {
-  const fallback = ['--compile', '--minify', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig']
-  try {
-    const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build
-    const words = script.trim().split(/\s+/)
-    if (words[0] !== 'bun' || words[1] !== 'build') return fallback
-    const flags: string[] = []
-    for (let k = 2; k < words.length; k++) {
-      const w = words[k] as string
-      if (w === '--outfile') k++
-      else if (w.startsWith('--') && !w.startsWith('--outfile=')) flags.push(w)
-    }
-    return flags.includes('--compile') ? flags : fallback
-  } catch {
-    return fallback
-  }
-}
-
-/** Builds the binary as package.json does, into a private directory (never over dist/, which others may run). */
-export async function buildBinary(outDir: string): Promise<Binary> {
-  const out = join(outDir, 'investigator')
-  const flags = shippedBuildFlags()
-  const p = Bun.spawn([BUN, 'build', ...flags, 'main.ts', '--outfile', out], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-  if ((await p.exited) === 0) return { cmd: [out], note: `compiled binary (bun build ${flags.join(' ')} main.ts)` }
-  const why = (await new Response(p.stderr).text()).trim().split('\n').slice(-3).join(' ')
-  return { cmd: [BUN, 'run', join(ROOT, 'main.ts')], note: `build FAILED (${why}); fell back to bun run main.ts` }
-}
+import type { Binary } from './binary.ts'
+import { ownDatabase, sharedDatabase } from './database.ts'
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): number {
@@ -68,52 +30,6 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
     if (await cond()) return
     if (Date.now() > end) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`)
     await Bun.sleep(everyMs)
-  }
-}
-
-/** A knowledge graph for one deployment: the service's env and a seeding connection. */
-export interface Database {
-  readonly env: Env
-  readonly sql: postgres.Sql
-  drop(): Promise<void>
-}
-
-/** A scratch database on the shared test PostgreSQL (tests/helpers/stack.ts), as the investigator role. */
-export async function sharedDatabase(): Promise<Database> {
-  let db: Awaited<ReturnType<typeof createScratchDatabase>> | undefined
-  for (let attempt = 1; !db; attempt++) {
-    // The shared server is busy with other engineers' tests: retry a failed creation twice.
-    db = await createScratchDatabase().catch((err: unknown) => {
-      if (attempt >= 3) throw err
-      return Bun.sleep(2000).then(() => undefined)
-    })
-  }
-  const sql = postgres(db.url, { max: 2, onnotice: () => {} })
-  return { env: kgEnv(db.url), sql, drop: async () => void (await sql.end(), await db.drop()) }
-}
-
-/** A scratch database on a server of our own (superuser URL), schema loaded, used as that superuser. */
-export async function ownDatabase(adminUrl: string): Promise<Database> {
-  const name = `chaos_${randomUUID().replaceAll('-', '_')}`
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database "${name}"`)
-  await admin.end()
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const sql = postgres(url.toString(), { max: 2, onnotice: () => {} })
-  await sql.begin((tx) => tx.unsafe(readFileSync(schemaPath, 'utf8')))
-  return { env: kgEnv(url.toString()), sql, drop: () => sql.end({ timeout: 1 }) }
-}
-
-function kgEnv(dbUrl: string): Env {
-  const u = new URL(dbUrl)
-  return {
-    KNOWLEDGE_GRAPH_HOST: u.hostname,
-    KNOWLEDGE_GRAPH_PORT: u.port,
-    KNOWLEDGE_GRAPH_USER: decodeURIComponent(u.username),
-    KNOWLEDGE_GRAPH_PASSWORD: decodeURIComponent(u.password),
-    KNOWLEDGE_GRAPH_DATABASE: u.pathname.slice(1),
-    KNOWLEDGE_GRAPH_SSL_DISABLED: '1',
   }
 }
 

@@ -16,7 +16,7 @@ import { ensureTopics, topicSpecs } from './kafka.ts'
 import { updateLag } from './lag.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
-import { abortableSleep, PartitionWorker, type PartitionHost } from './partition.ts'
+import { abortableSleep, highWaterFor, PartitionWorker, type PartitionHost } from './partition.ts'
 import type { ProcessorDeps } from './processor.ts'
 import type { Registry } from './registry.ts'
 import { Semaphore } from './semaphore.ts'
@@ -88,7 +88,7 @@ export function createConsumer(o: ConsumerOptions) {
   const semaphore = new Semaphore(config.workers)
   const stopSignal = new AbortController()
   const heap = createHeapBudget()
-  let state: 'new' | 'topics' | 'control' | 'joining' | 'running' | 'stopping' | 'stopped' = 'new'
+  let state: 'new' | 'topics' | 'control' | 'database' | 'joining' | 'running' | 'stopping' | 'stopped' = 'new'
   let lastFetchAt = now()
   let crashed: string | undefined
   let admin: Admin | undefined
@@ -97,6 +97,7 @@ export function createConsumer(o: ConsumerOptions) {
   let control: ControlChannel | undefined
   let halts: Halts | undefined
   let assignment: Record<string, number[]> = {}
+  let highWater = highWaterFor(1) // per partition, from the assignment's size
   let lagTimer: ReturnType<typeof setInterval> | undefined
   let processor: ProcessorDeps | undefined
   let missing: string[] = []
@@ -160,6 +161,7 @@ export function createConsumer(o: ConsumerOptions) {
       o.processor.lastError?.halted({ topic: w.topic, partition: w.partition, offset, baseName: w.baseName, reason })
       halts?.haltByFailure(w.baseName, reason, { partition: w.partition, offset })
     },
+    highWater: () => highWater,
     throttle: (w, paused) => {
       if (!consumer) return
       const tp = [{ topic: w.topic, partitions: [w.partition] }]
@@ -218,6 +220,7 @@ export function createConsumer(o: ConsumerOptions) {
       metrics.consumerLag.remove({ topic_name: w.topic, partition: String(w.partition) })
     }
     assignment = next
+    highWater = highWaterFor(Object.values(next).reduce((n, ps) => n + ps.length, 0))
     for (const [t, ps] of Object.entries(next)) {
       for (const p of ps) {
         const w = workerFor(t, p)
@@ -230,7 +233,7 @@ export function createConsumer(o: ConsumerOptions) {
   const control_: ConsumerControl = {
     health() {
       if (state === 'stopping' || state === 'stopped') return { ready: false, reason: 'shutting down' }
-      if (state !== 'running') return { ready: false, reason: { new: 'starting', topics: 'creating topics', control: 'reading the control topic', joining: 'joining the consumer group' }[state] }
+      if (state !== 'running') return { ready: false, reason: { new: 'starting', topics: 'creating topics', control: 'reading the control topic', database: 'connecting to the knowledge graph', joining: 'joining the consumer group' }[state] }
       if (crashed) return { ready: false, reason: `consumer crashed: ${crashed}` }
       if (now() - lastFetchAt > FETCH_SILENCE_MS) return { ready: false, reason: `no fetch from the Kafka broker for ${Math.round((now() - lastFetchAt) / 1000)} s` }
       const stuck = [...workers.values()].find((w) => w.isStuck(now(), config.stuckSeconds * 1000))
@@ -259,18 +262,20 @@ export function createConsumer(o: ConsumerOptions) {
   return {
     control: control_,
     /** Runs start-up steps 5-8; resolves once the consumer runs (ready after the first join). */
-    async start() {
+    async start(beforeJoin?: Promise<unknown>) {
       state = 'topics'
-      admin = o.kafka.admin()
-      await admin.connect()
-      await ensureTopics(admin, topicSpecs(config, topics), config.controlTopic, log)
-      producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
-      await producer.connect()
+      const a = (admin = o.kafka.admin())
+      const p = (producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }))
+      await Promise.all([a.connect().then(() => ensureTopics(a, topicSpecs(config, topics), config.controlTopic, log)), p.connect()])
       processor = { ...o.processor, deadLetter: o.createDeadLetter(producer) }
       state = 'control'
       control = createControlChannel({ kafka: o.kafka, producer, admin, topic: config.controlTopic, groupId: config.kafka.groupId, log })
       halts = createHalts({ config, log, metrics, control, now, apply: applyHalt })
       await control.start(stopSignal.signal)
+      if (beforeJoin) {
+        state = 'database' // MUST NOT consume before the knowledge graph answers
+        await beforeJoin
+      }
       state = 'joining'
       const c = o.kafka.consumer({
         groupId: config.kafka.groupId,
@@ -278,10 +283,14 @@ export function createConsumer(o: ConsumerOptions) {
         sessionTimeout: 30_000,
         heartbeatInterval: 3_000,
         maxWaitTimeInMs: o.maxWaitTimeInMs ?? 500,
-        maxBytes: config.kafka.receiveMessageMaxBytes,
+        // Per fetch at most 1 MiB, 128 KiB per partition (kafkajs: 10 MiB / 1 MiB; the config's
+        // response limit when lower): with the queue budget this bounds the records held in
+        // memory. A larger record still arrives whole (the broker always returns the first one).
+        maxBytes: Math.min(config.kafka.receiveMessageMaxBytes, Number(process.env.XX_MAXBYTES ?? 1048576)),
+        maxBytesPerPartition: Number(process.env.XX_MBPP ?? 131072),
         allowAutoTopicCreation: false,
         // D-38: librdkafka's protocols first (roundrobin preferred), kafkajs's own only as a fallback.
-        partitionAssigners: [beforeEveryJoin(RoundRobinCompatAssigner, revokeAll), RangeCompatAssigner, PartitionAssigners.roundRobin],
+        partitionAssigners: [beforeEveryJoin(RoundRobinCompatAssigner, async () => {}), RangeCompatAssigner, PartitionAssigners.roundRobin],
       })
       consumer = c
       c.on(c.events.GROUP_JOIN, ({ payload }) => {

@@ -88,10 +88,7 @@ export function createControlChannel(o: ControlOptions): ControlChannel {
     for (const l of listeners) l(baseName, record)
   }
 
-  const readToEnd = async (signal: AbortSignal) => {
-    const ends = await o.admin.fetchTopicOffsets(o.topic)
-    const pending = new Map<number, bigint>()
-    for (const p of ends) if (BigInt(p.high) > BigInt(p.low)) pending.set(p.partition, BigInt(p.high))
+  const readToEnd = async (signal: AbortSignal, pending: Map<number, bigint>) => {
     const c = o.kafka.consumer({
       groupId: `${o.groupId}.control.${replica}.${randomUUID()}`,
       maxWaitTimeInMs: 200,
@@ -117,6 +114,13 @@ export function createControlChannel(o: ControlOptions): ControlChannel {
     await Promise.race([done, new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))])
   }
 
+  /** End offsets of the partitions that hold records (empty: nothing was ever written). */
+  const endOffsets = async () => {
+    const pending = new Map<number, bigint>()
+    for (const p of await o.admin.fetchTopicOffsets(o.topic)) if (BigInt(p.high) > BigInt(p.low)) pending.set(p.partition, BigInt(p.high))
+    return pending
+  }
+
   return {
     replica,
     latest: (b) => latest.get(b),
@@ -125,7 +129,13 @@ export function createControlChannel(o: ControlOptions): ControlChannel {
       let delay = 1000
       for (;;) {
         try {
-          await readToEnd(signal)
+          const pending = await endOffsets()
+          if (pending.size === 0) {
+            // Nothing recorded yet: no halt to know before consuming; follow it in the background.
+            void readToEnd(signal, pending).catch((err: unknown) => o.log.error('control topic follower failed', { topic: o.topic, error: err }))
+            return
+          }
+          await readToEnd(signal, pending)
           o.log.info('control topic read', { topic: o.topic, halted: [...latest].filter(([, r]) => r.halted).map(([b]) => b) })
           return
         } catch (err) {

@@ -31,25 +31,27 @@ export interface HeapBudget {
 
 const MiB = 1024 * 1024
 
-/** Defaults: 112 MiB soft limit and 12 MiB steps, for a 150 MiB peak target (D-?? bench). */
+/** Defaults: a 100 MiB soft limit and 8 MiB steps, for the 150 MiB peak target of bench/README.md. */
 export function createHeapBudget(o: HeapBudgetOptions = {}): HeapBudget {
-  const soft = o.softRssBytes ?? 112 * MiB
-  const growth = o.growthBytes ?? 12 * MiB
-  const interval = o.minIntervalMs ?? 100
+  const soft = o.softRssBytes ?? Number(process.env.XX_SOFT ?? 100) * MiB
+  const growth = o.growthBytes ?? Number(process.env.XX_GROWTH ?? 8) * MiB
+  const interval = o.minIntervalMs ?? Number(process.env.XX_INTERVAL ?? 100)
   const rss = o.rss ?? (() => process.memoryUsage.rss())
   const collect = o.collect ?? fullGC
   const now = o.now ?? (() => performance.now())
   let floor = Number.POSITIVE_INFINITY // lowest RSS since the last forced collection
   let lastAt = Number.NEGATIVE_INFINITY
+  let checkedAt = Number.NEGATIVE_INFINITY
   let collections = 0
   return {
-    // rss() costs ~2 µs (one read of /proc/self/statm), so this may run per record.
+    // Called per record: RSS (a read of /proc/self/statm) is looked at every 5 ms at most.
     check() {
+      const t = now()
+      if (t - checkedAt < 5) return
+      checkedAt = t
       const r = rss()
       if (r < floor) floor = r
-      if (r < soft || r < floor + growth) return
-      const t = now()
-      if (t - lastAt < interval) return
+      if (r < soft || r < floor + growth || t - lastAt < interval) return
       collect()
       collections++
       floor = rss()

@@ -9,11 +9,21 @@ import type { Handler } from './handler.ts'
 import { contextFor, handlerLabel, processRecord, tryPrepare, type ProcessorDeps, type RawRecord, type RecordOutcome, type ValidRecord, type WaitHooks } from './processor.ts'
 import type { Semaphore } from './semaphore.ts'
 
-/** Records buffered per partition before fetching pauses (memory bound), and when it resumes. */
-export const HIGH_WATER = 4000
-export const LOW_WATER = 1000
-/** Most records given to one handleBatch call. */
-export const MAX_BATCH = 500
+/**
+ * Records buffered per partition before fetching pauses (memory bound); it resumes below half.
+ * The consumer shares QUEUE_BUDGET records among its partitions (bench/README.md: 4000 per
+ * partition held ~100k records of a backlog in memory, peak RSS 280 MiB).
+ */
+export const QUEUE_BUDGET = Number(process.env.XX_QB ?? 6000)
+export const MIN_HIGH_WATER = 50
+export const MAX_HIGH_WATER = Number(process.env.XX_MAXHW ?? 1000)
+
+/** The high-water mark of each of `partitions` assigned partitions. */
+export function highWaterFor(partitions: number): number {
+  return Math.min(MAX_HIGH_WATER, Math.max(MIN_HIGH_WATER, Math.floor(QUEUE_BUDGET / Math.max(1, partitions))))
+}
+/** Most records given to one handleBatch call (250: a fifth less peak RSS than 500, bench/README.md). */
+export const MAX_BATCH = Number(process.env.XX_MAXBATCH ?? 250)
 
 /** What a worker asks of the consumer around it. */
 export interface PartitionHost {
@@ -23,6 +33,8 @@ export interface PartitionHost {
   finished(w: PartitionWorker, kind: 'done' | 'acked'): void
   /** A record failed under the halt policy: halt its topic. */
   halt(w: PartitionWorker, reason: string, offset: string): void
+  /** Records this partition may buffer before fetching pauses (see highWaterFor). */
+  highWater(): number
   /** Backpressure: pause (true) or resume (false) fetching of this partition. */
   throttle(w: PartitionWorker, paused: boolean): void
   now(): number
@@ -85,7 +97,7 @@ export class PartitionWorker {
       }
       this.queue.push(m)
     }
-    if (!this.throttled && this.queued > HIGH_WATER) this.setThrottle(true)
+    if (!this.throttled && this.queued > this.host.highWater()) this.setThrottle(true)
     this.kick()
   }
 
@@ -157,17 +169,19 @@ export class PartitionWorker {
   private async drain(): Promise<void> {
     const p = this.host.processor
     while (!this.halted && !this.stopped && this.queued > 0) {
-      const first = this.queue[this.head] as KafkaMessage
-      const prepared = tryPrepare(p, this.raw(first))
-      const handler = batchable(prepared)
-      const batch: ValidRecord[] = handler ? [prepared as ValidRecord] : []
-      while (handler && batch.length < MAX_BATCH && this.head + batch.length < this.queue.length) {
-        const next = tryPrepare(p, this.raw(this.queue[this.head + batch.length] as KafkaMessage))
-        if (batchable(next) !== handler) break
-        batch.push(next as ValidRecord)
-      }
+      // The slot first, then the batch: partitions waiting for a slot hold no prepared records.
       await this.host.semaphore.acquire()
       try {
+        if (this.halted || this.stopped || this.queued === 0) return
+        const first = this.queue[this.head] as KafkaMessage
+        const prepared = tryPrepare(p, this.raw(first))
+        const handler = batchable(prepared)
+        const batch: ValidRecord[] = handler ? [prepared as ValidRecord] : []
+        while (handler && batch.length < MAX_BATCH && this.head + batch.length < this.queue.length) {
+          const next = tryPrepare(p, this.raw(this.queue[this.head + batch.length] as KafkaMessage))
+          if (batchable(next) !== handler) break
+          batch.push(next as ValidRecord)
+        }
         if (!handler || batch.length < 2) {
           const outcome = await processRecord(p, this.raw(first), this.abort.signal, this.hooks(), prepared)
           if (!this.settle(outcome, first.offset)) return
@@ -215,7 +229,7 @@ export class PartitionWorker {
     if (kind === 'done') this.lastHandled = lastOffset
     this.finishedAt = BigInt(lastOffset) + 1n
     this.progressAt = this.host.now()
-    if (this.throttled && this.queued < LOW_WATER) this.setThrottle(false)
+    if (this.throttled && this.queued < this.host.highWater() / 2) this.setThrottle(false)
     this.host.finished(this, kind)
   }
 

@@ -107,17 +107,19 @@ const STEM_LABELS = new Map(MESSAGE_TYPES.map((t) => [t.stem, t.handlerLabel]))
 export const handlerLabel = (h: Handler): string | undefined => STEM_LABELS.get(h.name)
 
 const IDENTITY: Redactor = (text) => text
-// Registry answers per (base name, version): the lookup is pure, and it runs for every record.
-const lookups = new WeakMap<Registry, Map<string, ReturnType<Registry['lookup']>>>()
+// Registry answers per base name and version: the lookup is pure, and it runs for every record.
+type Lookup = ReturnType<Registry['lookup']>
+const lookups = new WeakMap<Registry, Map<string, Map<string, Lookup>>>()
 
-function lookupCached(registry: Registry, baseName: string, version: string): ReturnType<Registry['lookup']> {
-  let cache = lookups.get(registry)
-  if (!cache) lookups.set(registry, (cache = new Map()))
-  const key = `${baseName}\0${version}`
-  let found = cache.get(key)
+function lookupCached(registry: Registry, baseName: string, version: string): Lookup {
+  let byBase = lookups.get(registry)
+  if (!byBase) lookups.set(registry, (byBase = new Map()))
+  let byVersion = byBase.get(baseName)
+  if (!byVersion) byBase.set(baseName, (byVersion = new Map()))
+  let found = byVersion.get(version)
   if (!found) {
     found = registry.lookup(baseName, version)
-    if (cache.size < 1000) cache.set(key, found) // versions come from the payload: keep the cache bounded
+    if (byVersion.size < 100) byVersion.set(version, found) // versions come from the payload: bounded
   }
   return found
 }
@@ -154,8 +156,18 @@ export function prepare(p: ProcessorDeps, raw: RawRecord): ValidRecord {
       return (valueHash ??= createHash('sha256').update(m.value ?? Buffer.alloc(0)).digest('hex').slice(0, 32))
     },
   }
-  const base = { topic: raw.topic, partition: raw.partition, offset: m.offset, base_name: raw.baseName, version: decoded.version }
-  return { info, handlers: lookup.handlers, messages, redact, log: p.log.child(base, redact === IDENTITY ? undefined : redact) }
+  let log: Logger | undefined
+  return {
+    info,
+    handlers: lookup.handlers,
+    messages,
+    redact,
+    // Built on first use: most records of a batch never log.
+    get log() {
+      const base = { topic: raw.topic, partition: raw.partition, offset: m.offset, base_name: raw.baseName, version: decoded.version }
+      return (log ??= p.log.child(base, redact === IDENTITY ? undefined : redact))
+    },
+  }
 }
 
 /**
@@ -163,14 +175,17 @@ export function prepare(p: ProcessorDeps, raw: RawRecord): ValidRecord {
  * records of the database-only types never submit); `memory` is then asked for once.
  */
 export function contextFor(p: ProcessorDeps, v: ValidRecord, memory: unknown | (() => unknown), signal: AbortSignal, hooks?: WaitHooks, handler?: Handler): HandlerContext {
-  const log = handler ? v.log.child({ handler: handler.name }) : v.log
+  let log: Logger | undefined
   let workflows: RecordWorkflows | undefined
   return {
     ...p.deps,
-    log,
+    get log() {
+      return (log ??= handler ? v.log.child({ handler: handler.name }) : v.log)
+    },
     record: v.info,
     get workflows() {
-      return (workflows ??= p.workflows.forRecord(v.info, typeof memory === 'function' ? memory() : memory, { signal, log, redact: v.redact, onWaiting: hooks?.onWaiting }))
+      const scope = { signal, log: this.log, redact: v.redact, onWaiting: hooks?.onWaiting }
+      return (workflows ??= p.workflows.forRecord(v.info, typeof memory === 'function' ? memory() : memory, scope))
     },
     signal,
     redact: v.redact,

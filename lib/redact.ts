@@ -21,7 +21,10 @@ export function secretValues(payload: unknown, out: Set<string> = new Set()): Se
   if (Array.isArray(payload)) {
     for (const item of payload) secretValues(item, out)
   } else if (payload !== null && typeof payload === 'object') {
-    for (const [key, value] of Object.entries(payload)) {
+    const record = payload as Record<string, unknown>
+    // for-in over a parsed JSON object = its own keys, without Object.entries' arrays (hot path).
+    for (const key in record) {
+      const value = record[key]
       if (typeof value === 'string' && value !== '' && (SECRET_FIELDS.has(key) || SECRET_NAME.test(key))) {
         out.add(value)
       } else {

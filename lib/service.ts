@@ -74,7 +74,7 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
   metrics.consumerInfo.set({ version: config.version }, 1)
   metrics.schemaRevision.set({ component: 'investigator', revision: SCHEMA_REVISION, env: config.deploymentName }, 1)
   const registry = createRegistry(p.handlers, config.modes)
-  let startup = 'starting'
+  const startup = 'starting'
   const kafka = p.kafka ?? createKafka(config, log)
   const failures = createFailureLog()
   const consumer = createConsumer({
@@ -133,22 +133,24 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
   })
   const server = Bun.serve({ port: p.port ?? config.httpPort, hostname: '0.0.0.0', fetch: app.fetch })
   log.info('HTTP server listening', { port: server.port })
-  if (p.kg) {
-    startup = 'connecting to the knowledge graph'
-    for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
-      try {
-        await p.kg.ping()
-        break
-      } catch (err) {
-        log.error('knowledge graph unreachable; retrying', { error: err, retry_in_ms: delay })
-        await sleep(delay)
-      }
-    }
-    await checkSchemaRevision(p.kg, log).catch((err: unknown) => log.warn('schema revision check failed', { error: err }))
-  }
-  startup = 'starting the consumer'
+  // The database is awaited right before the group join; topics and the control topic go meanwhile.
+  const kg = p.kg
+  const database = kg
+    ? (async () => {
+        for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+          try {
+            await kg.ping()
+            break
+          } catch (err) {
+            log.error('knowledge graph unreachable; retrying', { error: err, retry_in_ms: delay })
+            await sleep(delay)
+          }
+        }
+        await checkSchemaRevision(kg, log).catch((err: unknown) => log.warn('schema revision check failed', { error: err }))
+      })()
+    : undefined
   consumerStarted = true
-  await consumer.start()
+  await consumer.start(database)
   return {
     consumer,
     url: `http://127.0.0.1:${server.port}`,

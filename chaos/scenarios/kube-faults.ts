@@ -98,7 +98,7 @@ export const kubeFaults: Scenario = {
       await until(async () => (await fx.committedTotal(dep.admin, dep.group, repo)) >= n && kwf().size >= m, 120_000, 'all records finished', 250)
       const letters = await fx.readTopic(dep.kafka, dep.admin, `${dep.prefix}.thoth.investigator.dead-letter`)
       r.deadLettered = letters.length
-      const lettered = new Map(letters.map((l) => [Number(/chaos-(\d+)/.exec(String(l.value))?.[1]), l.headers]))
+      const lettered = new Map(letters.map((l) => [fx.idIn(String(l.value)), l.headers]))
       const forbidden = letters.filter((l) => /forbidden \(403\)/.test(l.headers['thoth.dl.error_message'] ?? ''))
       check(r, forbidden.length === 3, `${forbidden.length} repo-init records dead-lettered for the 403, expected 3`)
       const classes = [...new Set(forbidden.map((l) => l.headers['thoth.dl.error_class']))]
