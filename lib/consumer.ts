@@ -286,11 +286,11 @@ export function createConsumer(o: ConsumerOptions) {
         // Per fetch at most 1 MiB, 128 KiB per partition (kafkajs: 10 MiB / 1 MiB; the config's
         // response limit when lower): with the queue budget this bounds the records held in
         // memory. A larger record still arrives whole (the broker always returns the first one).
-        maxBytes: Math.min(config.kafka.receiveMessageMaxBytes, Number(process.env.XX_MAXBYTES ?? 1048576)),
-        maxBytesPerPartition: Number(process.env.XX_MBPP ?? 131072),
+        maxBytes: Math.min(config.kafka.receiveMessageMaxBytes, 1024 * 1024),
+        maxBytesPerPartition: 128 * 1024,
         allowAutoTopicCreation: false,
         // D-38: librdkafka's protocols first (roundrobin preferred), kafkajs's own only as a fallback.
-        partitionAssigners: [beforeEveryJoin(RoundRobinCompatAssigner, async () => {}), RangeCompatAssigner, PartitionAssigners.roundRobin],
+        partitionAssigners: [beforeEveryJoin(RoundRobinCompatAssigner, revokeAll), RangeCompatAssigner, PartitionAssigners.roundRobin],
       })
       consumer = c
       c.on(c.events.GROUP_JOIN, ({ payload }) => {

@@ -33,9 +33,9 @@ const MiB = 1024 * 1024
 
 /** Defaults: a 100 MiB soft limit and 8 MiB steps, for the 150 MiB peak target of bench/README.md. */
 export function createHeapBudget(o: HeapBudgetOptions = {}): HeapBudget {
-  const soft = o.softRssBytes ?? Number(process.env.XX_SOFT ?? 100) * MiB
-  const growth = o.growthBytes ?? Number(process.env.XX_GROWTH ?? 8) * MiB
-  const interval = o.minIntervalMs ?? Number(process.env.XX_INTERVAL ?? 100)
+  const soft = o.softRssBytes ?? 100 * MiB
+  const growth = o.growthBytes ?? 8 * MiB
+  const interval = o.minIntervalMs ?? 100
   const rss = o.rss ?? (() => process.memoryUsage.rss())
   const collect = o.collect ?? fullGC
   const now = o.now ?? (() => performance.now())

@@ -14,16 +14,16 @@ import type { Semaphore } from './semaphore.ts'
  * The consumer shares QUEUE_BUDGET records among its partitions (bench/README.md: 4000 per
  * partition held ~100k records of a backlog in memory, peak RSS 280 MiB).
  */
-export const QUEUE_BUDGET = Number(process.env.XX_QB ?? 6000)
+export const QUEUE_BUDGET = 6000
 export const MIN_HIGH_WATER = 50
-export const MAX_HIGH_WATER = Number(process.env.XX_MAXHW ?? 1000)
+export const MAX_HIGH_WATER = 1000
 
 /** The high-water mark of each of `partitions` assigned partitions. */
 export function highWaterFor(partitions: number): number {
   return Math.min(MAX_HIGH_WATER, Math.max(MIN_HIGH_WATER, Math.floor(QUEUE_BUDGET / Math.max(1, partitions))))
 }
 /** Most records given to one handleBatch call (250: a fifth less peak RSS than 500, bench/README.md). */
-export const MAX_BATCH = Number(process.env.XX_MAXBATCH ?? 250)
+export const MAX_BATCH = 250
 
 /** What a worker asks of the consumer around it. */
 export interface PartitionHost {

@@ -34,7 +34,7 @@ export const slowHandler: Scenario = {
         await lock`SELECT id FROM python_package_version WHERE package_name = ${fx.marker(mpvIds[0] as number)} FOR UPDATE`
         await fx.produce(dep.producer, dep.topic(fx.MPV), mpvIds.map(fx.missingVersion))
         const blocked = async () =>
-          Number((await dep.db.sql<{ n: string }[]>`SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE NOT l.granted AND d.datname = current_database()`)[0]?.n) > 0
+          Number((await dep.db.sql<{ n: string }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)[0]?.n) > 0
         await until(blocked, 30_000, 'the handler blocked on the row lock', 100)
         const since = performance.now()
         const hold = (async () => {
