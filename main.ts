@@ -20,7 +20,7 @@ import { createPackageIndex } from './lib/package-index.ts'
 import type { WorkflowFactory } from './lib/processor.ts'
 import { createRedactor } from './lib/redact.ts'
 import { startService } from './lib/service.ts'
-import { createSubmissionMemory, createWorkflowService, type SubmissionMemory } from './lib/workflows.ts'
+import { createWorkflowService, workflowFactory, workflowOptionsFromConfig } from './lib/workflows.ts'
 
 const HELP: Record<string, string> = {
   main: `thoth-investigator ${SERVICE_VERSION}: consumes Thoth's Kafka messages, schedules Argo workflows, updates the knowledge graph.
@@ -80,28 +80,6 @@ function readConfig(env: Env): Config {
   }
 }
 
-/** Adapts the workflow service to the consume loop's factory interface. */
-function workflowFactory(config: Config, log: Logger, metrics: Metrics): WorkflowFactory {
-  const svc = createWorkflowService(
-    {
-      infraNamespace: config.namespaces.infra,
-      backendNamespace: config.namespaces.backend,
-      middletierNamespace: config.namespaces.middletier,
-      deploymentName: config.deploymentName,
-      cephBucket: config.ceph.bucket,
-      cephBucketPrefix: config.ceph.bucketPrefix,
-      s3EndpointUrl: config.ceph.s3EndpointUrl,
-      verifyTls: config.kubernetes.verifyTls,
-      openshiftApiUrl: config.kubernetes.openshiftApiUrl,
-      kubeconfigPath: config.kubernetes.kubeconfig,
-      inCluster: { serviceHost: config.kubernetes.serviceHost, servicePort: config.kubernetes.servicePort?.toString() },
-      pendingLimit: config.pendingLimit,
-      pendingSleepSeconds: config.pendingSleepSeconds,
-    },
-    { log, metrics },
-  )
-  return { newMemory: createSubmissionMemory, quota: svc.quota, forRecord: (r, m, s) => svc.forRecord(r, m as SubmissionMemory, s) }
-}
 
 async function serve(env: Env): Promise<void> {
   const config = readConfig(env)
@@ -120,7 +98,7 @@ async function serve(env: Env): Promise<void> {
     metrics,
     handlers,
     kg,
-    workflows: scheduling ? workflowFactory(config, log, metrics) : null,
+    workflows: scheduling ? workflowFactory(createWorkflowService(workflowOptionsFromConfig(config), { log, metrics })) : null,
     git: createGitNotifier(gitOptions, { kg: kg ?? { adviserRunOrigins: async () => [] }, metrics, log }),
     packageIndex: createPackageIndex({ warehouses: [...config.warehouses], proxy }, log),
   })

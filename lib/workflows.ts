@@ -8,7 +8,9 @@ import type { RecordInfo, RecordWorkflows, Submission, WorkflowKind } from './co
 import { AbortedError, MisconfiguredError, NameConflictError, UpstreamError } from './errors.ts'
 import { loadKubeConnection, type KubeConnectionOptions } from './kube-connection.ts'
 import type { KubeConnection } from './kube-http.ts'
+import type { Config } from './config.ts'
 import type { Logger } from './log.ts'
+import type { WorkflowFactory } from './processor.ts'
 import type { Metrics } from './metrics.ts'
 import { createPendingGate } from './pending-limit.ts'
 import type { Redactor } from './redact.ts'
@@ -194,4 +196,29 @@ export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Lo
       solvers.clear()
     },
   }
+}
+
+/** The service's options from the configuration (main.ts, the `check` command, tests). */
+export function workflowOptionsFromConfig(config: Config, overrides: Partial<WorkflowServiceOptions> = {}): WorkflowServiceOptions {
+  return {
+    infraNamespace: config.namespaces.infra,
+    backendNamespace: config.namespaces.backend,
+    middletierNamespace: config.namespaces.middletier,
+    deploymentName: config.deploymentName,
+    cephBucket: config.ceph.bucket,
+    cephBucketPrefix: config.ceph.bucketPrefix,
+    s3EndpointUrl: config.ceph.s3EndpointUrl,
+    verifyTls: config.kubernetes.verifyTls,
+    openshiftApiUrl: config.kubernetes.openshiftApiUrl,
+    kubeconfigPath: config.kubernetes.kubeconfig,
+    inCluster: { serviceHost: config.kubernetes.serviceHost, servicePort: config.kubernetes.servicePort?.toString() },
+    pendingLimit: config.pendingLimit,
+    pendingSleepSeconds: config.pendingSleepSeconds,
+    ...overrides,
+  }
+}
+
+/** The consume loop's factory over a workflow service (one SubmissionMemory per record). */
+export function workflowFactory(svc: WorkflowService): WorkflowFactory {
+  return { newMemory: createSubmissionMemory, quota: svc.quota, forRecord: (r, m, s) => svc.forRecord(r, m as SubmissionMemory, s) }
 }

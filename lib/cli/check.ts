@@ -11,7 +11,7 @@ import { EXPECTED_SCHEMA_REVISION, createKnowledgeGraph } from '../knowledge-gra
 import type { Logger } from '../log.ts'
 import { createMetrics } from '../metrics.ts'
 import { MESSAGE_TYPES, topicName } from '../topics.ts'
-import { createWorkflowService } from '../workflows.ts'
+import { createWorkflowService, workflowOptionsFromConfig } from '../workflows.ts'
 import { EXIT, commandKafka, commandLogger, errorText, intOption, parseCommand, table, withTimeout, type Io } from './common.ts'
 
 /** Help text of `check`. */
@@ -75,24 +75,7 @@ function postgresProbe(config: Config, log: Logger): Probe {
 
 function kubernetesProbe(config: Config, log: Logger): Probe {
   return async (timeoutMs) => {
-    const svc = createWorkflowService(
-      {
-        infraNamespace: config.namespaces.infra,
-        backendNamespace: config.namespaces.backend,
-        middletierNamespace: config.namespaces.middletier,
-        deploymentName: config.deploymentName,
-        cephBucket: config.ceph.bucket,
-        cephBucketPrefix: config.ceph.bucketPrefix,
-        s3EndpointUrl: config.ceph.s3EndpointUrl,
-        verifyTls: config.kubernetes.verifyTls,
-        openshiftApiUrl: config.kubernetes.openshiftApiUrl,
-        kubeconfigPath: config.kubernetes.kubeconfig,
-        inCluster: { serviceHost: config.kubernetes.serviceHost, servicePort: config.kubernetes.servicePort?.toString() },
-        pendingSleepSeconds: config.pendingSleepSeconds,
-        requestTimeoutMs: timeoutMs,
-      },
-      { log, metrics: createMetrics() },
-    )
+    const svc = createWorkflowService(workflowOptionsFromConfig(config, { requestTimeoutMs: timeoutMs }), { log, metrics: createMetrics() })
     const { server, source } = await svc.check(AbortSignal.timeout(timeoutMs))
     const ns = config.namespaces
     return ok(`${server} (${source}): templates in ${ns.infra}, workflows in ${ns.backend} and ${ns.middletier}`)

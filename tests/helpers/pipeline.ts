@@ -31,7 +31,7 @@ import { createPackageIndex } from '../../lib/package-index.ts'
 import type { WorkflowFactory } from '../../lib/processor.ts'
 import { startService, type RunningService } from '../../lib/service.ts'
 import { RECORD_LABEL } from '../../lib/workflow-render.ts'
-import { createSubmissionMemory, createWorkflowService, type SubmissionMemory } from '../../lib/workflows.ts'
+import { createWorkflowService, workflowFactory, workflowOptionsFromConfig } from '../../lib/workflows.ts'
 import { testConfig } from '../fakes/config.ts'
 import { startKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from '../servers/kube-api.ts'
 import { writeKubeconfig } from '../servers/kubeconfig.ts'
@@ -108,26 +108,9 @@ export interface Pipeline {
   close(): Promise<void>
 }
 
-/** Mirrors main.ts `workflowFactory`: the real workflow port from the configuration. */
-function workflowFactory(config: Config, log: Logger, metrics: Metrics, pendingSleepSeconds: number): WorkflowFactory {
-  const svc = createWorkflowService(
-    {
-      infraNamespace: config.namespaces.infra,
-      backendNamespace: config.namespaces.backend,
-      middletierNamespace: config.namespaces.middletier,
-      deploymentName: config.deploymentName,
-      cephBucket: config.ceph.bucket,
-      cephBucketPrefix: config.ceph.bucketPrefix,
-      s3EndpointUrl: config.ceph.s3EndpointUrl,
-      verifyTls: config.kubernetes.verifyTls,
-      openshiftApiUrl: config.kubernetes.openshiftApiUrl,
-      kubeconfigPath: config.kubernetes.kubeconfig,
-      pendingLimit: config.pendingLimit,
-      pendingSleepSeconds,
-    },
-    { log, metrics },
-  )
-  return { newMemory: createSubmissionMemory, forRecord: (r, m, s) => svc.forRecord(r, m as SubmissionMemory, s) }
+/** The real workflow port from the configuration, as main.ts builds it. */
+function realWorkflows(config: Config, log: Logger, metrics: Metrics, pendingSleepSeconds: number): WorkflowFactory {
+  return workflowFactory(createWorkflowService(workflowOptionsFromConfig(config, { pendingSleepSeconds }), { log, metrics }))
 }
 
 async function scratchDatabase(): Promise<ScratchDatabase> {
@@ -178,7 +161,7 @@ export async function startPipeline(o: PipelineOptions = {}): Promise<Pipeline> 
       metrics,
       handlers,
       kg,
-      workflows: scheduling ? workflowFactory(config, log, metrics, o.pendingSleepSeconds ?? 0.05) : null,
+      workflows: scheduling ? realWorkflows(config, log, metrics, o.pendingSleepSeconds ?? 0.05) : null,
       git: createGitNotifier(
         { ...config.git, kebechetEnabled: config.schedule.kebechetAdmin },
         { kg: kg ?? { adviserRunOrigins: async () => [] }, metrics, log },
