@@ -46,6 +46,8 @@ export interface RunOptions {
   outDir: string | null
   /** Progress lines (stderr by default). */
   say?: (line: string) => void
+  /** Steady runs: measure idle RSS and CPU for 7 s before producing (default true). */
+  measureIdle?: boolean
 }
 
 /** What one scenario run reports (the JSON file). */
@@ -68,6 +70,8 @@ export interface Result {
   latencyMs: ReturnType<typeof latencySummary>
   readyMs: number
   rssMiB: { peak: number; idle: number | null; end: number }
+  /** Steady runs: CPU use while idle (ready, nothing to consume; 5 s), percent of one core. */
+  idleCpuPercent: number | null
   cpuSeconds: { window: number; total: number }
   preloadSeconds: number | null
   exitCode: number | null
@@ -198,7 +202,10 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
   const kafka = harnessKafka(brokers)
   const admin = kafka.admin()
   await admin.connect()
-  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  // Pre-loading: idempotent, so a retried request (a leader not yet known right after topic
+  // creation) never appends its records twice. Steady runs: requests in flight concurrently, so
+  // a send never queues behind the previous one (its timestamp is the start of the latency).
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: s.kind === 'preload' })
   await producer.connect()
   const scratch = mkdtempSync(join(tmpdir(), `bench-${name}-`))
   const specs = topicSpecs(prefix, loads, p.partitions)
@@ -231,6 +238,7 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     const sampler = procSampler(service.pid)
     const alive = () => (service as { alive(): boolean }).alive()
     let idle: number | null = null
+    let idleCpu: number | null = null
     let windowStart: number
     let readyMs: number
     if (s.kind === 'preload') {
@@ -240,9 +248,15 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
       windowStart = await watcher.firstCommit(60_000, alive)
     } else {
       readyMs = await service.ready()
-      await Bun.sleep(3000)
-      idle = procStats(service.pid)?.rssMiB ?? null
-      say(`   ready in ${readyMs} ms; idle RSS ${round(idle ?? 0)} MiB; producing`)
+      if (o.measureIdle !== false) {
+        await Bun.sleep(2000)
+        const idleFrom = procStats(service.pid)
+        await Bun.sleep(5000)
+        const idleTo = procStats(service.pid)
+        idle = idleTo?.rssMiB ?? null
+        idleCpu = idleFrom && idleTo ? round(((idleTo.cpuSeconds - idleFrom.cpuSeconds) / 5) * 100) : null
+      }
+      say(`   ready in ${readyMs} ms; idle RSS ${round(idle ?? 0)} MiB, idle CPU ${idleCpu}%; producing`)
       windowStart = Date.now()
       const r = await steadyProduce(producer, prefix, loads, p)
       ranges = r.ranges
@@ -259,6 +273,7 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     const workflows = kube ? Object.values(await kube.counts()).reduce((a, b) => a + b, 0) : 0
     const checks: Check[] = [
       ...(await s.verify({ sql, metrics, deploymentName: prefix }, p)),
+      { name: 'records in the topics (end offsets) = records produced', expected: total, actual: [...ends.values()].reduce((a, b) => a + b, 0) },
       { name: 'records handled (processed_total)', expected: total, actual: metricSum(metrics, 'thoth_investigator_processed_total') },
       { name: 'partitions committed exactly to their end offset', expected: ends.size, actual: [...ends].filter(([k, e]) => watcher?.commits.get(k)?.at(-1)?.offset === e || (e === 0 && !watcher?.commits.get(k))).length },
       { name: 'commits that moved a partition backwards', expected: 0, actual: watcher.regressions },
@@ -290,6 +305,7 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
       latencyMs: { ...latencyMs, p50: round(latencyMs.p50), p95: round(latencyMs.p95), p99: round(latencyMs.p99), max: round(latencyMs.max) },
       readyMs,
       rssMiB: { peak: round(peak), idle: idle === null ? null : round(idle), end: round(atEnd?.rssMiB ?? 0) },
+      idleCpuPercent: idleCpu,
       cpuSeconds: { window: round((atEnd?.cpuSeconds ?? 0) - sampler.cpuAt(windowStart), 2), total: round(atEnd?.cpuSeconds ?? 0, 2) },
       preloadSeconds: preloadSeconds === null ? null : round(preloadSeconds, 2),
       exitCode,

@@ -17,7 +17,7 @@ export interface Binary {
 
 /** The flags of package.json's `build` script, so the suite tests exactly what ships. */
 function shippedBuildFlags(): string[] {
-  const fallback = ['--compile', '--minify', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig']
+  const fallback = ['--compile', '--minify-syntax', '--minify-whitespace', '--bytecode', '--format=esm', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig']
   try {
     const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.build
     const words = script.trim().split(/\s+/)

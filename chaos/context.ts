@@ -72,6 +72,12 @@ export async function runScenario(ctx: ChaosContext, name: string, body: (run: R
   for (const dep of deployments) {
     result.crashes += dep.crashes.length
     result.notes.push(...dep.crashes)
+    for (const inst of dep.instances) {
+      // A consumer that crashed for good leaves the process running but consuming nothing.
+      const dead = inst.logs().filter((l) => l.msg === 'consumer crashed' && l.restart === false)
+      result.crashes += dead.length
+      for (const l of dead) result.notes.push(`${inst.name}: consumer crashed without restart: ${JSON.stringify(l.error).slice(0, 300)}`)
+    }
   }
   if (ctx.keepLogs || !passed(result)) result.notes.push(...deployments.map((d) => `logs kept in ${d.dir}`))
   for (const fn of cleanups.reverse()) {

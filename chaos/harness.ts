@@ -1,8 +1,8 @@
 /**
  * The chaos harness: the investigator as child processes (chaos/binary.ts), with its own
  * Kubernetes API test server and scratch knowledge graph (chaos/database.ts) per deployment, and
- * test-side Kafka clients. Every deployment has its own prefix, consumer
- * group, database and API server, so scenarios never see each other's records or effects.
+ * test-side Kafka clients. Every deployment has its own prefix, consumer group, database and API
+ * server, so scenarios never see each other's records or effects.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -72,7 +72,11 @@ export async function openDeployment(o: DeploymentOptions) {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`))
   const kube: KubeApiServer = await startKubeApiServer({ solvers: 'solver-rhel-8-py38\n', ...o.kube })
   const kubeconfig = await writeKubeconfig({ server: kube.url, ca: kube.pki?.caCert }, dir)
-  const db = o.pgAdminUrl ? await ownDatabase(o.pgAdminUrl) : await sharedDatabase()
+  const db = await (o.pgAdminUrl ? ownDatabase(o.pgAdminUrl) : sharedDatabase()).catch((err: unknown) => {
+    kube.stop()
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  })
   const kafka = new Kafka({ clientId: 'chaos', brokers: [...o.brokers], logLevel: logLevel.NOTHING, retry: { retries: 8 } })
   const admin: Admin = kafka.admin()
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 })

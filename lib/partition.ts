@@ -222,7 +222,10 @@ export class PartitionWorker {
 
   private advance(count: number, kind: 'done' | 'acked', lastOffset: string): void {
     this.head += count
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    // Drop finished records once they are half the array (amortised O(1)). Waiting for 1024 of
+    // them kept up to 1024 handled records per partition, and the fetch buffers they slice, alive
+    // at low rates (bench/README.md: live heap 17 -> 37 MiB at 1,000 messages/s).
+    if (this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head)
       this.head = 0
     }

@@ -1,0 +1,66 @@
+import { expect, test } from 'bun:test'
+import { createHeapBudget } from '../../lib/heap-budget.ts'
+
+const MiB = 1024 * 1024
+
+/** A budget on scripted RSS and time; `gcs` counts the collections it ran. */
+function scripted(opts: { soft?: number; growth?: number; interval?: number } = {}) {
+  const state = { rss: 50 * MiB, t: 0, gcs: 0, rssAfterGc: undefined as number | undefined }
+  const budget = createHeapBudget({
+    softRssBytes: (opts.soft ?? 96) * MiB,
+    growthBytes: (opts.growth ?? 6) * MiB,
+    minIntervalMs: opts.interval ?? 50,
+    rss: () => state.rss,
+    now: () => state.t,
+    collect: () => {
+      state.gcs++
+      if (state.rssAfterGc !== undefined) state.rss = state.rssAfterGc
+    },
+  })
+  const at = (t: number, rssMiB: number) => {
+    state.t = t
+    state.rss = rssMiB * MiB
+    budget.check()
+  }
+  return { state, budget, at }
+}
+
+test('below the soft limit it never collects, however much RSS grows', () => {
+  const { state, at } = scripted()
+  for (let t = 0; t < 10_000; t += 10) at(t, 50 + t / 400)
+  expect(state.gcs).toBe(0)
+})
+
+test('above the soft limit it collects once RSS grew by the step since the lowest point', () => {
+  const { state, budget, at } = scripted()
+  at(0, 80)
+  at(10, 97) // above 96 and 17 MiB over the floor of 80
+  expect(state.gcs).toBe(1)
+  at(100, 100) // only 3 MiB over the RSS after the collection
+  expect(state.gcs).toBe(1)
+  at(200, 104) // 7 MiB over it
+  expect(state.gcs).toBe(2)
+  expect(budget.collections).toBe(2)
+})
+
+test('collections are at least minIntervalMs apart, and RSS is read at most every 5 ms', () => {
+  const { state, at } = scripted({ interval: 50 })
+  at(0, 80)
+  at(10, 100)
+  at(30, 120) // 20 ms after the last collection: too soon
+  expect(state.gcs).toBe(1)
+  at(32, 200) // within 5 ms of the last look: not even read
+  expect(state.gcs).toBe(1)
+  at(60, 130)
+  expect(state.gcs).toBe(2)
+})
+
+test('a lower RSS (memory returned to the system) lowers the floor the next step counts from', () => {
+  const { state, at } = scripted()
+  at(0, 80)
+  at(10, 100)
+  expect(state.gcs).toBe(1)
+  at(100, 90)
+  at(200, 97) // 7 MiB above the new floor of 90, and above the soft limit
+  expect(state.gcs).toBe(2)
+})
