@@ -37,7 +37,14 @@ export async function startOwnBroker(dir: string, ports: { kafka: number; contro
     KAFKA_IT_HEAP: '-Xms192m -Xmx384m',
   }
   const kit = (cmd: string) => sh(['bash', join(STACK, 'kafka-it.sh'), cmd], env, `kafka-it.sh ${cmd}`)
-  await kit('start')
+  try {
+    await kit('start')
+  } catch (err) {
+    // A start can fail under heavy load (the JVM exits while formatting or binding); one more try.
+    process.stderr.write(`chaos: own broker did not start (${String(err).slice(0, 200)}); trying once more\n`)
+    await kit('stop').catch(() => {})
+    await kit('start')
+  }
   const pidFile = join(dir, 'kafka.pid')
   const pid = readFileSync(pidFile, 'utf8').trim()
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
