@@ -328,3 +328,30 @@ test('a topic that cannot be created is logged, the others flow, and it is subsc
   await waitFor(() => ids(seen).includes('s'), 30_000, 'late topic subscribed')
   expect(s.service.consumer.control.health().ready).toBe(true)
 })
+
+test('auto-resume of failure halts: S, then 2S after a re-halt without success; operator halts stay', async () => {
+  const seen: Seen[] = []
+  let calls = 0
+  const failTwice = () => () => {
+    calls++
+    if (calls <= 2) throw retryable(`failure ${calls}`)
+  }
+  const s = await start({
+    env: engineEnv({ THOTH_INVESTIGATOR_MAX_RETRIES: '1', THOTH_INVESTIGATOR_HALT_AUTO_RESUME_SECONDS: '1' }),
+    handlers: [scriptedHandler('solved-package', 'middletier', seen, failTwice), scriptedHandler('update-provides-source-distro', 'middletier', seen, () => undefined)],
+  })
+  await send(producer, s.topic(SOLVED), [{ id: 1 }, { id: 2 }])
+  await waitFor(async () => (await committed(admin, s.config.kafka.groupId, s.topic(SOLVED))) === 2, 20_000, 'handled after two auto-resumes')
+  expect(seen.map((x) => x.id)).toEqual([1, 1, 1, 2])
+  const control = (await readAll(s.config.controlTopic, 4)).filter((r) => r.key?.toString() === SOLVED).map((r) => JSON.parse(String(r.value)))
+  expect(control.map((r) => [r.halted, r.reason, r.auto_resume_seconds])).toEqual([
+    [true, 'handler_error', 1],
+    [false, 'auto_resume', 1],
+    [true, 'handler_error', 2],
+    [false, 'auto_resume', 2],
+  ])
+  // An operator's halt is never resumed automatically.
+  await fetch(`${s.service.url}/halt/${UPSD}`)
+  await Bun.sleep(2500)
+  expect(await s.metric('thoth_investigator_halted_topics', { base_topic_name: UPSD })).toBe(1)
+})
