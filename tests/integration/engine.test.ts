@@ -355,3 +355,21 @@ test('auto-resume of failure halts: S, then 2S after a re-halt without success; 
   await Bun.sleep(2500)
   expect(await s.metric('thoth_investigator_halted_topics', { base_topic_name: UPSD })).toBe(1)
 })
+
+test('stuck partition: /_health 503 while a partition with lag makes no progress, 200 once it does (D-33)', async () => {
+  const seen: Seen[] = []
+  let release: () => void = () => {}
+  const gate = new Promise<void>((r) => (release = r))
+  const s = await start({
+    env: engineEnv({ THOTH_INVESTIGATOR_STUCK_SECONDS: '1' }),
+    handlers: [scriptedHandler('solved-package', 'middletier', seen, () => async (m) => void (m.id === 1 && (await gate)))],
+  })
+  await send(producer, s.topic(SOLVED), [{ id: 1 }, { id: 2 }])
+  await waitFor(() => !s.service.consumer.control.health().ready, 20_000, 'reported stuck')
+  const res = await fetch(`${s.service.url}/_health`)
+  expect(res.status).toBe(503)
+  expect(((await res.json()) as { reason: string }).reason).toContain(`of ${s.topic(SOLVED)} is stuck`)
+  release()
+  await waitFor(async () => (await committed(admin, s.config.kafka.groupId, s.topic(SOLVED))) === 2, 20_000)
+  await waitFor(() => s.service.consumer.control.health().ready, 20_000, 'healthy again')
+})
