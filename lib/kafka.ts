@@ -37,7 +37,8 @@ export function kafkaClientConfig(config: Config, log: Logger): KafkaConfig {
     clientId: k.clientId,
     brokers: [...k.brokers],
     ssl,
-    sasl: k.sasl as KafkaConfig['sasl'],
+    // A copy: kafkajs writes into the sasl object (its authentication provider), the config is frozen.
+    sasl: k.sasl ? ({ ...k.sasl } as KafkaConfig['sasl']) : undefined,
     connectionTimeout: 10_000,
     logLevel: logLevel.WARN,
     logCreator:

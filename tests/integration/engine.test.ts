@@ -11,6 +11,7 @@ import { ServiceError } from '../../lib/errors.ts'
 import { defineHandler } from '../../lib/handler.ts'
 import type { WorkflowFactory } from '../../lib/processor.ts'
 import { fakeWorkflows } from '../fakes/context.ts'
+import { saslBrokers, saslCredentials } from '../helpers/stack.ts'
 import { committed, createTopics, engineEnv, scriptedHandler, send, startTestService, testKafka, waitFor, type Script, type Seen, type TestService } from '../helpers/engine.ts'
 
 setDefaultTimeout(60_000)
@@ -372,4 +373,21 @@ test('stuck partition: /_health 503 while a partition with lag makes no progress
   release()
   await waitFor(async () => (await committed(admin, s.config.kafka.groupId, s.topic(SOLVED))) === 2, 20_000)
   await waitFor(() => s.service.consumer.control.health().ready, 20_000, 'healthy again')
+})
+
+test('SASL_PLAINTEXT through the KAFKA_* variables: the service joins and handles a record', async () => {
+  const seen: Seen[] = []
+  const s = await start({
+    env: engineEnv({
+      KAFKA_BOOTSTRAP_SERVERS: saslBrokers.join(','),
+      KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext',
+      KAFKA_SASL_MECHANISM: 'PLAIN',
+      KAFKA_SASL_USERNAME: saslCredentials.username,
+      KAFKA_SASL_PASSWORD: saslCredentials.password,
+    }),
+    handlers: [scriptedHandler('solved-package', 'middletier', seen, () => undefined)],
+  })
+  await send(producer, s.topic(SOLVED), [{ id: 1 }])
+  await waitFor(() => seen.length === 1, 20_000, 'handled over SASL')
+  expect(s.log.lines.some((l) => JSON.stringify(l).includes(saslCredentials.password))).toBe(false)
 })
