@@ -8,7 +8,7 @@
  * covers the record" is measured on one clock (the machine's) with no sampling error.
  */
 import { createServer } from 'node:net'
-import { openSync, readFileSync } from 'node:fs'
+import { appendFileSync, openSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs'
@@ -427,6 +427,7 @@ export function latencyBreakdown(logText: string, ranges: ProducedRanges, watche
     const commit = watcher.commits.get(k)?.find((c) => c.offset > Number(r.offset))
     if (ts === undefined || !commit) continue
     const handled = Date.parse(r.time)
+    if (process.env.BENCH_DIAG_DUMP) appendFileSync(process.env.BENCH_DIAG_DUMP, `${ts} ${handled} ${commit.at} ${k} ${r.offset}\n`)
     toHandled.push(handled - ts)
     toCommit.push(commit.at - handled)
   }

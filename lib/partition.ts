@@ -30,7 +30,7 @@ export interface PartitionHost {
   processor: ProcessorDeps
   semaphore: Semaphore
   /** The watermark moved: schedule a commit. */
-  finished(w: PartitionWorker, kind: 'done' | 'acked'): void
+  finished(w: PartitionWorker, kind: 'done' | 'acked', count: number): void
   /** A record failed under the halt policy: halt its topic. */
   halt(w: PartitionWorker, reason: string, offset: string): void
   /** Records this partition may buffer before fetching pauses (see highWaterFor). */
@@ -233,7 +233,7 @@ export class PartitionWorker {
     this.finishedAt = BigInt(lastOffset) + 1n
     this.progressAt = this.host.now()
     if (this.throttled && this.queued < this.host.highWater() / 2) this.setThrottle(false)
-    this.host.finished(this, kind)
+    this.host.finished(this, kind, count)
   }
 
   /** One handleBatch call for consecutive records; false falls back to record by record. */

@@ -4,12 +4,13 @@ import { createHeapBudget } from '../../lib/heap-budget.ts'
 const MiB = 1024 * 1024
 
 /** A budget on scripted RSS and time; `gcs` counts the collections it ran. */
-function scripted(opts: { soft?: number; growth?: number; interval?: number } = {}) {
+function scripted(opts: { soft?: number; growth?: number; interval?: number; minRecords?: number } = {}) {
   const state = { rss: 50 * MiB, t: 0, gcs: 0, rssAfterGc: undefined as number | undefined }
   const budget = createHeapBudget({
     softRssBytes: (opts.soft ?? 96) * MiB,
     growthBytes: (opts.growth ?? 6) * MiB,
     minIntervalMs: opts.interval ?? 50,
+    minRecords: opts.minRecords ?? 0,
     rss: () => state.rss,
     now: () => state.t,
     collect: () => {
@@ -17,10 +18,10 @@ function scripted(opts: { soft?: number; growth?: number; interval?: number } = 
       if (state.rssAfterGc !== undefined) state.rss = state.rssAfterGc
     },
   })
-  const at = (t: number, rssMiB: number) => {
+  const at = (t: number, rssMiB: number, records = 0) => {
     state.t = t
     state.rss = rssMiB * MiB
-    budget.check()
+    budget.check(records)
   }
   return { state, budget, at }
 }
@@ -34,7 +35,7 @@ test('below the soft limit it never collects, however much RSS grows', () => {
 test('above the soft limit it collects once RSS grew by the step since the lowest point', () => {
   const { state, budget, at } = scripted()
   at(0, 80)
-  at(10, 97) // above 96 and 17 MiB over the floor of 80
+  at(10, 97) // above 96, and nothing collected yet
   expect(state.gcs).toBe(1)
   at(100, 100) // only 3 MiB over the RSS after the collection
   expect(state.gcs).toBe(1)
@@ -62,5 +63,26 @@ test('a lower RSS (memory returned to the system) lowers the floor the next step
   expect(state.gcs).toBe(1)
   at(100, 90)
   at(200, 97) // 7 MiB above the new floor of 90, and above the soft limit
+  expect(state.gcs).toBe(2)
+})
+
+test('at least minRecords handled records lie between two collections', () => {
+  const { state, at } = scripted({ minRecords: 1000 })
+  at(0, 80, 600)
+  at(10, 120, 300) // 900 records so far: not yet
+  expect(state.gcs).toBe(0)
+  at(20, 120, 100)
+  expect(state.gcs).toBe(1)
+  at(100, 140, 999)
+  expect(state.gcs).toBe(1)
+  at(200, 140, 1)
+  expect(state.gcs).toBe(2)
+})
+
+test('collectNow collects at once and counts from the RSS after it', () => {
+  const { state, budget, at } = scripted()
+  budget.collectNow()
+  expect(state.gcs).toBe(1)
+  at(100, 100) // floor is the RSS at collectNow (50 MiB): above soft and 50 MiB over it
   expect(state.gcs).toBe(2)
 })
