@@ -137,7 +137,7 @@ export async function seedArtifact(sql: postgres.Sql, entityId: number, sha256: 
 
 /** Inserts an aggregated security-indicator run for a package version row (Q-4 true). */
 export async function seedSecurityIndicators(sql: postgres.Sql, ids: { entityId: number; versionId: number }) {
-  const counters = Object.fromEntries(COUNTERS.map((c) => [c, 0]))
+  const counters = Object.fromEntries(SI_COUNTERS.map((c) => [c, 0]))
   const run = { si_aggregated_run_document_id: 'si-1', ...counters, datetime: new Date('2023-06-01T00:00:00Z') }
   const [r] = await sql<{ id: number }[]>`INSERT INTO si_aggregated_run ${sql(run)} RETURNING id`
   await sql`
@@ -145,7 +145,8 @@ export async function seedSecurityIndicators(sql: postgres.Sql, ids: { entityId:
     VALUES (${r!.id}, ${ids.entityId}, ${ids.versionId})`
 }
 
-const COUNTERS = [
+/** The NOT NULL counter columns of si_aggregated_run (seeding needs a value for each). */
+export const SI_COUNTERS = [
   ...['high', 'low', 'medium'].flatMap((s) =>
     ['high', 'low', 'medium', 'undefined'].map((c) => `severity_${s}_confidence_${c}`),
   ),

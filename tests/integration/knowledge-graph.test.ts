@@ -23,6 +23,7 @@ import {
   type KnowledgeGraphOptions,
 } from '../../lib/knowledge-graph.ts'
 import { memoryLogger } from '../../lib/log.ts'
+import { SI_COUNTERS } from '../helpers/kg.ts'
 
 const ADMIN_URL =
   process.env.THOTH_TEST_PG_ADMIN_URL ?? 'postgres://postgres:test@127.0.0.1:55432/postgres'
@@ -173,33 +174,6 @@ async function flags(ids: number[]) {
   return rows.map((r) => [r.is_missing, r.provides_source_distro])
 }
 
-const SI_COUNTERS = [
-  'severity_high_confidence_high',
-  'severity_high_confidence_low',
-  'severity_high_confidence_medium',
-  'severity_high_confidence_undefined',
-  'severity_low_confidence_high',
-  'severity_low_confidence_low',
-  'severity_low_confidence_medium',
-  'severity_low_confidence_undefined',
-  'severity_medium_confidence_high',
-  'severity_medium_confidence_low',
-  'severity_medium_confidence_medium',
-  'severity_medium_confidence_undefined',
-  'number_of_analyzed_files',
-  'number_of_files_total',
-  'number_of_files_with_severities',
-  'number_of_filtered_files',
-  'number_of_python_files',
-  'number_of_lines_with_comments_in_python_files',
-  'number_of_blank_lines_in_python_files',
-  'number_of_lines_with_code_in_python_files',
-  'total_number_of_files',
-  'total_number_of_lines',
-  'total_number_of_lines_with_comments',
-  'total_number_of_blank_lines',
-  'total_number_of_lines_with_code',
-]
 
 async function siResult(entityId: number, versionId: number) {
   const run = Object.fromEntries(SI_COUNTERS.map((c) => [c, 0]))
