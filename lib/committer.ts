@@ -9,7 +9,6 @@ import type { Metrics } from './metrics.ts'
 import type { PartitionWorker } from './partition.ts'
 
 const RETRY_MS = 1000
-const LINGER_MS = 5
 
 /** Builds the committer; `owns(w)` is false for revoked workers (never committed again). */
 export function createCommitter(o: {
@@ -21,15 +20,8 @@ export function createCommitter(o: {
   const dirty = new Set<PartitionWorker>()
   let running: Promise<void> | undefined
 
-  let sentAt = 0
   async function loop() {
     while (dirty.size) {
-      // Requests at least LINGER_MS apart: what finishes meanwhile joins the next one (latency
-      // run: 2.6x fewer commit requests, p99 56 -> 40 ms; the first commit after a pause is not
-      // delayed).
-      const wait = sentAt + LINGER_MS - Date.now()
-      if (wait > 0) await Bun.sleep(wait)
-      sentAt = Date.now()
       const batch = [...dirty].filter((w) => o.owns(w) && w.finishedAt !== null && w.finishedAt !== w.committedAt)
       dirty.clear()
       if (!batch.length) continue
