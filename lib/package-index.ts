@@ -28,8 +28,8 @@ const PYPI_LEGACY = 'https://pypi.python.org/simple'
 const PYPI = 'https://pypi.org/simple'
 const MAX_TTL_MS = 5 * 60_000
 
-/** Drops trailing `/` and maps pypi.python.org to pypi.org (upstream's normalisation). */
-export function normalizeIndexUrl(url: string): string {
+/** Index identity for the warehouse check and the listing cache: trailing `/` dropped, pypi.python.org -> pypi.org. Not the knowledge graph's rule (lib/knowledge-graph.ts normalizeIndexUrl keeps `/`). */
+export function canonicalIndexUrl(url: string): string {
   const trimmed = url.replace(/\/+$/, '')
   return trimmed === PYPI_LEGACY ? PYPI : trimmed
 }
@@ -59,7 +59,7 @@ function shown(url: URL): string {
 
 /** Creates the package-index port. */
 export function createPackageIndex(opts: PackageIndexOptions, log: Logger): PackageIndex {
-  const warehouses = new Set(opts.warehouses.map(normalizeIndexUrl))
+  const warehouses = new Set(opts.warehouses.map(canonicalIndexUrl))
   const timeoutMs = opts.timeoutMs ?? 30_000
   const ttl = Math.min(opts.cacheTtlMs ?? MAX_TTL_MS, MAX_TTL_MS)
   const now = opts.now ?? Date.now
@@ -121,7 +121,7 @@ export function createPackageIndex(opts: PackageIndexOptions, log: Logger): Pack
 
   return {
     async listVersions(indexUrl, packageName, signal) {
-      const index = normalizeIndexUrl(indexUrl)
+      const index = canonicalIndexUrl(indexUrl)
       const key = `${index}\n${packageName}`
       const hit = cache.get(key)
       if (hit && hit.expires > now()) return [...hit.versions]

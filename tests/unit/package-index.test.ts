@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { normalizeIndexUrl, proxyFor } from '../../lib/package-index.ts'
+import { canonicalIndexUrl, proxyFor } from '../../lib/package-index.ts'
 import {
   normalVersion,
   sortVersions,
@@ -7,11 +7,11 @@ import {
   versionsFromWarehouseJson,
 } from '../../lib/package-versions.ts'
 
-describe('normalizeIndexUrl', () => {
+describe('canonicalIndexUrl', () => {
   test('drops trailing slashes and maps pypi.python.org to pypi.org', () => {
-    expect(normalizeIndexUrl('https://pypi.python.org/simple/')).toBe('https://pypi.org/simple')
-    expect(normalizeIndexUrl('https://example.com/simple//')).toBe('https://example.com/simple')
-    expect(normalizeIndexUrl('https://pypi.python.org/simple/extra')).toBe(
+    expect(canonicalIndexUrl('https://pypi.python.org/simple/')).toBe('https://pypi.org/simple')
+    expect(canonicalIndexUrl('https://example.com/simple//')).toBe('https://example.com/simple')
+    expect(canonicalIndexUrl('https://pypi.python.org/simple/extra')).toBe(
       'https://pypi.python.org/simple/extra',
     )
   })
