@@ -92,15 +92,23 @@ async function serve(env: Env): Promise<void> {
     : null
   const gitOptions = { ...config.git, kebechetEnabled: config.schedule.kebechetAdmin }
   const proxy = { https: env.HTTPS_PROXY ?? env.https_proxy, http: env.HTTP_PROXY ?? env.http_proxy, noProxy: env.NO_PROXY ?? env.no_proxy }
+  const workflows = scheduling ? createWorkflowService(workflowOptionsFromConfig(config), { log, metrics }) : null
   const service = await startService({
     config,
     log,
     metrics,
     handlers,
     kg,
-    workflows: scheduling ? workflowFactory(createWorkflowService(workflowOptionsFromConfig(config), { log, metrics })) : null,
+    workflows: workflows ? workflowFactory(workflows) : null,
     git: createGitNotifier(gitOptions, { kg: kg ?? { adviserRunOrigins: async () => [] }, metrics, log }),
     packageIndex: createPackageIndex({ warehouses: [...config.warehouses], proxy }, log),
+  })
+  // The Kubernetes client loads once the service is ready (it is not needed to get there). A bad
+  // kubeconfig ends the process here: this handler is registered before any record can ask for
+  // the client (records arrive with I/O, after this continuation), so none is failed by it.
+  workflows?.load().catch((err: unknown) => {
+    log.error('cannot load the Kubernetes connection', { error: err })
+    fail(err instanceof Error ? err.message : String(err))
   })
   let stopping = false
   const onSignal = (signal: string) => {

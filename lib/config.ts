@@ -180,7 +180,7 @@ export const SERVICE_VERSION = '0.1.0'
  * Returns the config plus start-up warnings to log (config itself logs nothing).
  */
 export function loadConfig(env: Env): Config {
-  const parsed = EnvSchema.safeParse(env)
+  const parsed = EnvSchema.safeParse(env, { jitless: true })
   if (parsed.success) {
     const problems = crossChecks(parsed.data, new Set())
     if (problems.length) throw new ConfigError(problems)

@@ -99,7 +99,9 @@ export function createConsumer(o: ConsumerOptions) {
   let crashed: string | undefined
   let admin: Admin | undefined
   let producer: Producer | undefined
+  /** Set once it runs (pause/seek throw before that); `connected` is the same one, from its creation. */
   let consumer: Consumer | undefined
+  let connected: Consumer | undefined
   let control: ControlChannel | undefined
   let halts: Halts | undefined
   let assignment: Record<string, number[]> = {}
@@ -124,10 +126,10 @@ export function createConsumer(o: ConsumerOptions) {
    * Subscribes to the topics that exist; a missing topic is logged and subscribed once it
    * appears (the consumer is restarted for that), never a reason to stop (§2 step 7).
    */
-  async function subscribeExisting(c: Consumer) {
+  async function subscribeExisting(c: Consumer, known?: Set<string>) {
     let existing: Set<string>
     try {
-      existing = new Set(await (admin as Admin).listTopics())
+      existing = known ?? new Set(await (admin as Admin).listTopics())
     } catch (err) {
       log.warn('could not list topics', { error: err })
       return
@@ -272,18 +274,7 @@ export function createConsumer(o: ConsumerOptions) {
       state = 'topics'
       const a = (admin = o.kafka.admin())
       const p = (producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }))
-      await Promise.all([a.connect().then(() => ensureTopics(a, topicSpecs(config, topics), config.controlTopic, log)), p.connect()])
-      processor = { ...o.processor, deadLetter: o.createDeadLetter(producer) }
-      state = 'control'
-      control = createControlChannel({ kafka: o.kafka, producer, admin, topic: config.controlTopic, groupId: config.kafka.groupId, log })
-      halts = createHalts({ config, log, metrics, control, now, apply: applyHalt })
-      await control.start(stopSignal.signal)
-      if (beforeJoin) {
-        state = 'database' // MUST NOT consume before the knowledge graph answers
-        await beforeJoin
-      }
-      state = 'joining'
-      const c = o.kafka.consumer({
+      const c = (connected = o.kafka.consumer({
         groupId: config.kafka.groupId,
         rebalanceTimeout: config.kafka.maxPollIntervalMs,
         sessionTimeout: 30_000,
@@ -297,7 +288,23 @@ export function createConsumer(o: ConsumerOptions) {
         allowAutoTopicCreation: false,
         // D-38: librdkafka's protocols first (roundrobin preferred), kafkajs's own only as a fallback.
         partitionAssigners: [beforeEveryJoin(RoundRobinCompatAssigner, revokeAll), RangeCompatAssigner, PartitionAssigners.roundRobin],
-      })
+      }))
+      // All three connect at once (connecting joins no group); the topic list is reused to subscribe.
+      const [known] = await Promise.all([
+        a.connect().then(() => ensureTopics(a, topicSpecs(config, topics), config.controlTopic, log)),
+        p.connect(),
+        c.connect(),
+      ])
+      processor = { ...o.processor, deadLetter: o.createDeadLetter(producer) }
+      state = 'control'
+      control = createControlChannel({ kafka: o.kafka, producer, admin, topic: config.controlTopic, groupId: config.kafka.groupId, log })
+      halts = createHalts({ config, log, metrics, control, now, apply: applyHalt })
+      await control.start(stopSignal.signal)
+      if (beforeJoin) {
+        state = 'database' // MUST NOT consume before the knowledge graph answers
+        await beforeJoin
+      }
+      state = 'joining'
       consumer = c
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
         crashed = undefined
@@ -316,8 +323,7 @@ export function createConsumer(o: ConsumerOptions) {
         crashed = String(payload.error?.message ?? payload.error)
         log.error('consumer crashed', { error: payload.error, restart: payload.restart })
       })
-      await c.connect()
-      await subscribeExisting(c)
+      await subscribeExisting(c, known)
       lagTimer = setInterval(
         () => void updateLag({ admin: admin as Admin, groupId: config.kafka.groupId, topics: Object.keys(assignment), workerOf: (t, p) => workers.get(key(t, p)), metrics, log }),
         LAG_INTERVAL_MS,
@@ -342,7 +348,7 @@ export function createConsumer(o: ConsumerOptions) {
       await Promise.race([idle, Bun.sleep(2000)])
       await committer.flush(all)
       await halts?.flush()
-      await consumer?.disconnect().catch((err: unknown) => log.warn('leaving the group failed', { error: err }))
+      await connected?.disconnect().catch((err: unknown) => log.warn('leaving the group failed', { error: err }))
       await control?.stop()
       await producer?.disconnect().catch(() => {})
       await admin?.disconnect().catch(() => {})

@@ -107,28 +107,33 @@ export function topicSpecs(config: Config, subscribed: readonly string[]): Topic
 /**
  * Creates the missing topics one by one, waiting for each result and logging failures; never
  * throws for a creation failure (D-24). Existing topics are never changed; an existing control
- * topic that is not compacted gets a warning.
+ * topic that is not compacted gets a warning. Returns the topics that exist now (undefined when
+ * they could not be listed).
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], controlTopic: string, log: Logger): Promise<void> {
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], controlTopic: string, log: Logger): Promise<Set<string> | undefined> {
   let existing: Set<string>
   try {
     existing = new Set(await admin.listTopics())
   } catch (err) {
     log.error('could not list topics; topic creation skipped', { error: err })
-    return
+    return undefined
   }
+  const found = new Set(existing)
   for (const spec of specs) {
     if (existing.has(spec.topic)) continue
     try {
       await admin.createTopics({ topics: [spec], waitForLeaders: true })
       log.info('topic created', { topic: spec.topic, partitions: spec.numPartitions })
+      found.add(spec.topic)
     } catch (err) {
       const already = (err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS' || /already exists/i.test(String(err))
-      if (already) continue
-      log.error('topic creation failed', { topic: spec.topic, error: err })
+      if (already) found.add(spec.topic)
+      else log.error('topic creation failed', { topic: spec.topic, error: err })
     }
   }
-  if (existing.has(controlTopic)) await warnIfNotCompacted(admin, controlTopic, log)
+  // Only a warning: not worth a round trip on the way to ready.
+  if (existing.has(controlTopic)) void warnIfNotCompacted(admin, controlTopic, log)
+  return found
 }
 
 async function warnIfNotCompacted(admin: Admin, topic: string, log: Logger): Promise<void> {

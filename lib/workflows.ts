@@ -6,7 +6,7 @@
  */
 import type { RecordInfo, RecordWorkflows, Submission, WorkflowKind } from './context.ts'
 import { AbortedError, MisconfiguredError, NameConflictError, UpstreamError } from './errors.ts'
-import { loadKubeConnection, type KubeConnectionOptions } from './kube-connection.ts'
+import type { KubeConnectionOptions } from './kube-connection.ts'
 import type { KubeConnection } from './kube-http.ts'
 import type { Config } from './config.ts'
 import type { Logger } from './log.ts'
@@ -14,7 +14,7 @@ import type { WorkflowFactory } from './processor.ts'
 import type { Metrics } from './metrics.ts'
 import { createPendingGate } from './pending-limit.ts'
 import type { Redactor } from './redact.ts'
-import { createWorkflowApi, type Call, type TemplateObject } from './workflow-api.ts'
+import type { Call, TemplateObject, WorkflowApi } from './workflow-api.ts'
 import { generatedId, KINDS, prepareWorkflow, RECORD_LABEL, setParameters, type CephArguments } from './workflow-render.ts'
 
 /** Settings of the workflow port; main.ts fills them from lib/config.ts. */
@@ -97,15 +97,29 @@ function cache<K, T>(ttlMs: number) {
   }
 }
 
-/** Builds the port; connects lazily (the first call), loads the connection now. */
+/** The Kubernetes side of the port: the connection and the API over it. */
+interface Kube {
+  readonly conn: KubeConnection
+  readonly api: WorkflowApi
+}
+
+/**
+ * Builds the port. @kubernetes/client-node (~20 ms of module start-up, most of the binary's) and
+ * the connection it loads come with `load()`, which the service calls once it is ready, or with
+ * the first call; a bad kubeconfig rejects `load()` (and every call) with a ConfigError.
+ */
 export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Logger; metrics: Metrics }) {
-  const conn = o.connection ?? loadKubeConnection(o, deps.log)
-  const api = createWorkflowApi(conn, { ...o, timeoutMs: o.requestTimeoutMs ?? 30_000 })
+  let kube: Promise<Kube> | undefined
+  const load = () =>
+    (kube ??= Promise.all([import('./kube-connection.ts'), import('./workflow-api.ts')]).then(([c, w]) => {
+      const conn = o.connection ?? c.loadKubeConnection(o, deps.log)
+      return { conn, api: w.createWorkflowApi(conn, { ...o, timeoutMs: o.requestTimeoutMs ?? 30_000 }) }
+    }))
   const gate = createPendingGate({
     limit: o.pendingLimit,
     sleepMs: o.pendingSleepSeconds * 1000,
     freshMs: o.pendingCountCacheMs ?? 1000,
-    count: (ns) => api.countPending(ns, SHARED),
+    count: async (ns) => (await load()).api.countPending(ns, SHARED),
     metrics: deps.metrics,
   })
   const templates = cache<WorkflowKind, TemplateObject>(o.templateCacheMs ?? 10_000)
@@ -115,7 +129,7 @@ export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Lo
 
   const template = (kind: WorkflowKind) =>
     templates.get(kind, async () => {
-      const items = await api.templates(kind, SHARED)
+      const items = await (await load()).api.templates(kind, SHARED)
       const first = items[0]
       if (items.length !== 1 || !first) {
         const found = items.length === 0 ? 'no template' : `${items.length} templates`
@@ -128,6 +142,7 @@ export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Lo
 
   const solverNames = (log: Logger) =>
     solvers.get('solvers', async () => {
+      const { api } = await load()
       const text = (await api.solversData(SHARED)).solvers
       if (text === undefined) {
         log.warn('ConfigMap "solvers" has no key "solvers"; no solvers', { namespace: o.infraNamespace })
@@ -137,7 +152,8 @@ export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Lo
     })
 
   return {
-    connection: conn,
+    /** Loads client-node and the connection (once); rejects with the ConfigError of a bad kubeconfig. */
+    load: async (): Promise<KubeConnection> => (await load()).conn,
     /** Latest pending counts per namespace, as the pending-limit gate last saw them. */
     quota: () => gate.counts(),
     /** One RecordWorkflows per attempt; positions restart at 0 for every attempt. */
@@ -163,6 +179,7 @@ export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Lo
           const id = opts.jobId ? opts.jobId : generatedId(record, kind, position, opts.idPrefix, spec.idParam)
           await gate.wait(namespace, { signal: scope.signal, log, onWaiting: scope.onWaiting })
           const tpl = await template(kind)
+          const { api } = await load()
           const parameters = setParameters(tpl.parameters ?? [], { ...params, [spec.idParam]: id }, (parameter) =>
             log.warn('parameter not declared by the template, appended', { kind, parameter }),
           )
@@ -187,6 +204,7 @@ export function createWorkflowService(o: WorkflowServiceOptions, deps: { log: Lo
     },
     /** Lists each resource the service uses once (the `check` command); throws the first failure. */
     async check(signal: AbortSignal = SHARED.signal): Promise<{ server: string; source: string }> {
+      const { conn, api } = await load()
       await api.check([o.backendNamespace, o.middletierNamespace], { signal, redact: IDENTITY })
       return { server: conn.server, source: conn.source }
     },

@@ -278,6 +278,19 @@ describe('serve', () => {
     expect((await run(['halt', 'no-such-topic'], env)).code).toBe(1)
     expect(await stop(s.proc)).toBe(0)
   }, 90_000)
+
+  test('a kubeconfig that does not exist ends it with exit 1 naming the problem; it commits nothing', async () => {
+    const env = await deploymentEnv({ KUBECONFIG: join(dir, 'no-such-kubeconfig') })
+    const proc = Bun.spawn([bin, 'serve'], { cwd: dir, env, stdout: 'pipe', stderr: 'pipe' })
+    running.add(proc)
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+    running.delete(proc)
+    expect(code).toBe(1)
+    expect(stderr).toContain('no-such-kubeconfig')
+    expect(stdout).toContain('cannot load the Kubernetes connection')
+    const offsets = await admin.fetchOffsets({ groupId: env.KAFKA_CONSUMER_GROUP_ID as string })
+    expect(offsets.flatMap((t) => t.partitions).filter((p) => p.offset !== '-1')).toEqual([])
+  }, 60_000)
 })
 
 describe('dead-letters', () => {

@@ -315,15 +315,12 @@ describe(`knowledge graph queries (${SOURCE_LABEL})`, () => {
     // later duplicates (other spellings of the same key) win: versions 1..10 end up false
     for (let v = 1; v <= 10; v++)
       updates.push({ name: `KGT${T}-Bulk`, version: `v${v}`, index: idx('u1batch'), value: false })
-    const started = performance.now()
     await kg.setMissing(updates)
-    const ms = performance.now() - started
     const rows = await db<{ missing: number; present: number }[]>`
       SELECT count(*) FILTER (WHERE is_missing)::int AS missing,
              count(*) FILTER (WHERE NOT is_missing)::int AS present
       FROM python_package_version WHERE package_name = ${pkg('bulk')}`
     expect(rows[0]).toEqual({ missing: n - 10, present: 10 })
-    expect(ms).toBeLessThan(5000) // ~50k rows/s measured; 10k/s is the requirement
   })
 
   test('U-1b flags every row of the package on that index, NULL versions included', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ParamValue, RecordInfo, WorkflowKind } from '../../lib/context.ts'
-import { AbortedError, MisconfiguredError, NameConflictError, ServiceError, UpstreamError } from '../../lib/errors.ts'
+import { AbortedError, ConfigError, MisconfiguredError, NameConflictError, ServiceError, UpstreamError } from '../../lib/errors.ts'
 import { memoryLogger } from '../../lib/log.ts'
 import { createMetrics } from '../../lib/metrics.ts'
 import { createRedactor } from '../../lib/redact.ts'
@@ -506,7 +506,7 @@ describe('connection, TLS and credentials (D-17)', () => {
       inCluster: { serviceHost: '127.0.0.1', servicePort: srv.port, tokenPath: join(dir, 'token'), caPath: join(dir, 'ca.crt') },
       credentialsRereadMs: 50,
     })
-    expect(svc.connection.source).toBe('in-cluster')
+    expect((await svc.load()).source).toBe('in-cluster')
     await forRecord().submit('solver', SOLVER_PARAMS, solverOpts)
     writeFileSync(join(dir, 'token'), 'token-b\n')
     srv.setTokens(['token-b'])
@@ -517,19 +517,22 @@ describe('connection, TLS and credentials (D-17)', () => {
 
   test('in cluster without a token file: warns and falls back to the kubeconfig', async () => {
     const { svc, log, forRecord } = await setup({}, { inCluster: { serviceHost: '127.0.0.1', tokenPath: '/nonexistent/token' } })
-    expect(svc.connection.source).toBe('kubeconfig')
+    expect((await svc.load()).source).toBe('kubeconfig')
     expect(log.lines.some((l) => l.level === 'warn' && String(l.msg).includes('falling back'))).toBe(true)
     expect((await forRecord().submit('solver', SOLVER_PARAMS, solverOpts)).created).toBe(true)
   })
 
-  test('neither in-cluster files nor a kubeconfig: start-up error', async () => {
-    expect(() =>
-      createWorkflowService(
-        { infraNamespace: INFRA, backendNamespace: BACKEND, middletierNamespace: MIDDLE, deploymentName: 'd', cephBucket: 'b',
-          cephBucketPrefix: 'p', s3EndpointUrl: S3, verifyTls: true, kubeconfigPath: '/nonexistent/config', pendingSleepSeconds: 2 },
-        { log: memoryLogger(), metrics: createMetrics() },
-      ),
-    ).toThrow(/no kubeconfig/)
+  test('neither in-cluster files nor a kubeconfig: load() and every call reject with the start-up error', async () => {
+    const svc = createWorkflowService(
+      { infraNamespace: INFRA, backendNamespace: BACKEND, middletierNamespace: MIDDLE, deploymentName: 'd', cephBucket: 'b',
+        cephBucketPrefix: 'p', s3EndpointUrl: S3, verifyTls: true, kubeconfigPath: '/nonexistent/config', pendingSleepSeconds: 2 },
+      { log: memoryLogger(), metrics: createMetrics() },
+    )
+    const err = await rejection(svc.load())
+    expect(err).toBeInstanceOf(ConfigError)
+    expect(err.message).toMatch(/no kubeconfig/)
+    const scope = { signal: new AbortController().signal, log: memoryLogger(), redact: (t: string) => t }
+    expect((await rejection(svc.forRecord(makeRecord(), createSubmissionMemory(), scope).submit('solver', SOLVER_PARAMS, solverOpts))).message).toMatch(/no kubeconfig/)
   })
 
   test('check() lists each resource once; a 403 names the RBAC problem', async () => {
@@ -543,15 +546,11 @@ describe('connection, TLS and credentials (D-17)', () => {
   })
 })
 
-describe('throughput', () => {
-  test('1,000 submissions over plain HTTP', async () => {
+describe('many submissions', () => {
+  test('1,000 concurrent submissions over plain HTTP all arrive (speed: bench/, not here)', async () => {
     const { srv, forRecord } = await setup({ plainHttp: true, recordRequests: false }, { pendingLimit: 1_000_000 }, { ca: undefined, insecureSkipTlsVerify: true })
-    const started = performance.now()
     const wf = forRecord()
     await Promise.all(Array.from({ length: 1000 }, () => wf.submit('solver', SOLVER_PARAMS, solverOpts)))
-    const rate = 1000 / ((performance.now() - started) / 1000)
     expect(srv.workflows(MIDDLE)).toHaveLength(1000)
-    console.error(`workflow submissions: ${Math.round(rate)}/s (client and server in one process)`)
-    expect(rate).toBeGreaterThan(200)
   })
 })
