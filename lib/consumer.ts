@@ -13,6 +13,7 @@ import { createControlChannel, type ControlChannel, type ControlRecord } from '.
 import { createHalts, type Halts } from './halts.ts'
 import { createHeapBudget } from './heap-budget.ts'
 import { ensureTopics, topicSpecs } from './kafka.ts'
+import { paceFetches } from './fetch-pacing.ts'
 import { updateLag } from './lag.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -274,6 +275,7 @@ export function createConsumer(o: ConsumerOptions) {
       state = 'topics'
       const a = (admin = o.kafka.admin())
       const p = (producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }))
+      paceFetches(config.kafka.groupId) // busy: up to 5 ms per fetch to gather records (lib/fetch-pacing.ts)
       const c = (connected = o.kafka.consumer({
         groupId: config.kafka.groupId,
         rebalanceTimeout: config.kafka.maxPollIntervalMs,

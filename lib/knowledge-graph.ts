@@ -6,6 +6,7 @@
 import { explain } from '@renovatebot/pep440'
 import postgres from 'postgres'
 import type { FlagUpdate, KnowledgeGraph, PackageVersionRow } from './context.ts'
+import { coalesceCalls } from './coalesce.ts'
 import { ServiceError, UpstreamError } from './errors.ts'
 import type { Logger } from './log.ts'
 
@@ -37,6 +38,8 @@ export type KnowledgeGraphClient = KnowledgeGraph & {
   close(): Promise<void>
   /** `SELECT 1`: start-up / readiness check; a retryable UpstreamError when unreachable. */
   ping(): Promise<void>
+  /** Opens up to `connections` pool connections ahead of the first records (never throws). */
+  warm(connections: number): Promise<void>
 }
 
 /** OS and Python of a solver environment, as stored in python_package_version. */
@@ -355,6 +358,9 @@ export function createKnowledgeGraph(
       ? (connection, query) => log.debug('sql', { connection, query })
       : false,
   })
+  // U-1 / U-2 of the partitions of one fetch: one statement (lib/coalesce.ts).
+  const setMissing = coalesceCalls((u: readonly FlagUpdate[]) => setFlag(sql, 'is_missing', u))
+  const setProvidesSourceDistro = coalesceCalls((u: readonly FlagUpdate[]) => setFlag(sql, 'provides_source_distro', u))
   return {
     packageVersionExists: (name, version, index) =>
       wrap('Q-1', () => packageVersionExists(sql, name, version, index, null)),
@@ -368,16 +374,18 @@ export function createKnowledgeGraph(
     securityIndicatorsExist: (name, version, index) =>
       wrap('Q-4', () => securityIndicatorsExist(sql, name, version, index)),
     packageVersions: (name, index) => wrap('Q-5', () => packageVersions(sql, name, index)),
-    setMissing: (updates) => wrap('U-1', () => setFlag(sql, 'is_missing', updates)),
+    setMissing: (updates) => wrap('U-1', () => setMissing(updates)),
     setPackageMissing: (name, index) => wrap('U-1b', () => setPackageMissing(sql, name, index)),
-    setProvidesSourceDistro: (updates) =>
-      wrap('U-2', () => setFlag(sql, 'provides_source_distro', updates)),
+    setProvidesSourceDistro: (updates) => wrap('U-2', () => setProvidesSourceDistro(updates)),
     markHashNotPresent: (name, version, index, sha256) =>
       wrap('U-3', () => markHashNotPresent(sql, name, version, index, sha256)),
     schemaRevision: () => wrap('A-1', () => schemaRevision(sql)),
     adviserRunOrigins: (name, version, index) =>
       wrap('Q-G', () => adviserRunOrigins(sql, name, version, index)),
     ping: () => wrap('ping', async () => void (await sql`SELECT 1`)),
+    async warm(connections) {
+      await Promise.all(Array.from({ length: connections }, () => sql`SELECT 1`)).catch(() => {})
+    },
     close: () => sql.end({ timeout: 5 }),
   }
 }

@@ -297,6 +297,32 @@ describe(`knowledge graph queries (${SOURCE_LABEL})`, () => {
     await kg.setMissing([{ name: pkg('nothing'), version: '1', index: idx('u1a'), value: true }])
   })
 
+  test('U-1 / U-2 calls of one turn (the partitions of one fetch) are one statement per column', async () => {
+    const a = await index(idx('u1turn'))
+    const one = await solved(pkg('turn1'), '1', a)
+    const two = await solved(pkg('turn2'), '1', a)
+    const log = memoryLogger('debug')
+    const client = createKnowledgeGraph(optionsFromUrl(target.url, { debugQueries: true }), log)
+    try {
+      await client.warm(2)
+      const before = log.lines.length
+      await Promise.all([
+        client.setMissing([{ name: pkg('turn1'), version: '1', index: idx('u1turn'), value: true }]),
+        client.setMissing([{ name: pkg('turn2'), version: '1', index: idx('u1turn'), value: true }]),
+        client.setProvidesSourceDistro([{ name: pkg('turn1'), version: '1', index: idx('u1turn'), value: false }]),
+        client.setProvidesSourceDistro([{ name: pkg('turn2'), version: '1', index: idx('u1turn'), value: false }]),
+      ])
+      const statements = log.lines.slice(before).filter((l) => l.msg === 'sql').map((l) => String(l.query))
+      expect(statements.filter((q) => q.includes('UPDATE python_package_version'))).toHaveLength(2)
+      expect(await flags([...one.ids, ...two.ids])).toEqual([
+        [true, false],
+        [true, false],
+      ])
+    } finally {
+      await client.close()
+    }
+  })
+
   test('U-1 batches: duplicate keys keep the last value, several chunks', async () => {
     const i = await index(idx('u1batch'))
     const n = 2500 // three statements of at most 1000 rows

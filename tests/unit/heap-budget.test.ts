@@ -4,13 +4,16 @@ import { createHeapBudget } from '../../lib/heap-budget.ts'
 const MiB = 1024 * 1024
 
 /** A budget on scripted RSS and time; `gcs` counts the collections it ran. */
-function scripted(opts: { soft?: number; growth?: number; interval?: number; minRecords?: number } = {}) {
+function scripted(opts: { soft?: number; growth?: number; interval?: number; minRecords?: number; busyPerSecond?: number; quietGrowth?: number; hard?: number } = {}) {
   const state = { rss: 50 * MiB, t: 0, gcs: 0, rssAfterGc: undefined as number | undefined }
   const budget = createHeapBudget({
     softRssBytes: (opts.soft ?? 96) * MiB,
     growthBytes: (opts.growth ?? 6) * MiB,
     minIntervalMs: opts.interval ?? 50,
     minRecords: opts.minRecords ?? 0,
+    busyRecordsPerSecond: opts.busyPerSecond ?? 0, // always busy unless a test says otherwise
+    quietGrowthBytes: (opts.quietGrowth ?? 16) * MiB,
+    hardRssBytes: (opts.hard ?? 128) * MiB,
     rss: () => state.rss,
     now: () => state.t,
     collect: () => {
@@ -84,5 +87,30 @@ test('collectNow collects at once and counts from the RSS after it', () => {
   budget.collectNow()
   expect(state.gcs).toBe(1)
   at(100, 100) // floor is the RSS at collectNow (50 MiB): above soft and 50 MiB over it
+  expect(state.gcs).toBe(2)
+})
+
+test('while not busy it waits for the larger quiet step, or the hard limit', () => {
+  // 5,000 records/s is busy: 5 records per ms.
+  const { state, at } = scripted({ busyPerSecond: 5000, quietGrowth: 16, hard: 128 })
+  at(0, 90)
+  at(1000, 100, 1000) // 10 MiB over the floor at 1,000 records/s: a pause would hit live traffic
+  expect(state.gcs).toBe(0)
+  at(2000, 107, 1000) // 17 MiB over it: the quiet step
+  expect(state.gcs).toBe(1)
+  at(3000, 120, 1000) // 13 MiB over the new floor of 107
+  expect(state.gcs).toBe(1)
+  at(3100, 129, 10) // over the hard limit: the normal step applies at any rate
+  expect(state.gcs).toBe(2)
+})
+
+test('busy (a backlog), the normal step applies', () => {
+  const { state, at } = scripted({ busyPerSecond: 5000 })
+  at(0, 90)
+  at(100, 97, 1000) // 10,000 records/s, 7 MiB over the floor
+  expect(state.gcs).toBe(1)
+  at(200, 104, 600) // 6,000 records/s since that collection
+  expect(state.gcs).toBe(2)
+  at(1200, 111, 600) // 600 records/s: quiet, 7 MiB is not enough
   expect(state.gcs).toBe(2)
 })
