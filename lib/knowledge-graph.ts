@@ -38,8 +38,6 @@ export type KnowledgeGraphClient = KnowledgeGraph & {
   close(): Promise<void>
   /** `SELECT 1`: start-up / readiness check; a retryable UpstreamError when unreachable. */
   ping(): Promise<void>
-  /** Opens up to `connections` pool connections ahead of the first records (never throws). */
-  warm(connections: number): Promise<void>
 }
 
 /** OS and Python of a solver environment, as stored in python_package_version. */
@@ -383,9 +381,6 @@ export function createKnowledgeGraph(
     adviserRunOrigins: (name, version, index) =>
       wrap('Q-G', () => adviserRunOrigins(sql, name, version, index)),
     ping: () => wrap('ping', async () => void (await sql`SELECT 1`)),
-    async warm(connections) {
-      await Promise.all(Array.from({ length: connections }, () => sql`SELECT 1`)).catch(() => {})
-    },
     close: () => sql.end({ timeout: 5 }),
   }
 }

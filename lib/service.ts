@@ -27,7 +27,7 @@ export interface ServiceParts {
   metrics: Metrics
   handlers: readonly Handler[]
   /** null when only the metrics mode is active (no database needed). */
-  kg: (KnowledgeGraph & { ping(): Promise<void>; close(): Promise<void>; warm?(connections: number): Promise<void> }) | null
+  kg: (KnowledgeGraph & { ping(): Promise<void>; close(): Promise<void> }) | null
   workflows: WorkflowFactory | null
   git: GitNotifier
   packageIndex: PackageIndex
@@ -151,13 +151,6 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
     : undefined
   consumerStarted = true
   await consumer.start(database)
-  // Off the path to ready, before the first records: the pool's connections (each a TCP connect
-  // and a SCRAM exchange) and each schema's first parse (zod compiles a parser on first use).
-  // Without it the first records after start-up waited up to ~130 ms (bench/README.md).
-  setTimeout(() => {
-    void kg?.warm?.(config.workers)
-    for (const h of p.handlers) h.schema.safeParse({})
-  }, 0)
   return {
     consumer,
     url: `http://127.0.0.1:${server.port}`,

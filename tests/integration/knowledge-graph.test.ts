@@ -304,7 +304,7 @@ describe(`knowledge graph queries (${SOURCE_LABEL})`, () => {
     const log = memoryLogger('debug')
     const client = createKnowledgeGraph(optionsFromUrl(target.url, { debugQueries: true }), log)
     try {
-      await client.warm(2)
+      await client.ping()
       const before = log.lines.length
       await Promise.all([
         client.setMissing([{ name: pkg('turn1'), version: '1', index: idx('u1turn'), value: true }]),
