@@ -275,7 +275,7 @@ export function createConsumer(o: ConsumerOptions) {
       state = 'topics'
       const a = (admin = o.kafka.admin())
       const p = (producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }))
-      paceFetches(config.kafka.groupId) // busy: up to 5 ms per fetch to gather records (lib/fetch-pacing.ts)
+      paceFetches(config.kafka.groupId) // busy: up to 3 ms per fetch to gather records (lib/fetch-pacing.ts)
       const c = (connected = o.kafka.consumer({
         groupId: config.kafka.groupId,
         rebalanceTimeout: config.kafka.maxPollIntervalMs,

@@ -9,8 +9,8 @@
  * Below the soft limit (an idle service: ~80 MiB) it never collects. Each collection pauses the
  * loop for ~15-30 ms: the price of the 150 MiB peak target (bench/README.md). A pause delays
  * every record that arrives meanwhile, which only matters while the service keeps up: below
- * `busyRecordsPerSecond` the step is `quietGrowthBytes` (4x fewer pauses at 1,000 records/s),
- * until RSS reaches `hardRssBytes`.
+ * `busyRecordsPerSecond` it collects only above `hardRssBytes` (at 1,000 records/s two pauses a
+ * minute instead of thirty; bench/README.md).
  */
 import { gcAndSweep } from 'bun:jsc'
 
@@ -26,9 +26,7 @@ export interface HeapBudgetOptions {
   minRecords?: number
   /** Handled records per second from which the service counts as busy (a backlog). */
   busyRecordsPerSecond?: number
-  /** The step while not busy (bytes). */
-  quietGrowthBytes?: number
-  /** RSS above which the busy step applies at any rate (bytes). */
+  /** RSS above which it collects at any rate (bytes); while not busy, only above it. */
   hardRssBytes?: number
   rss?: () => number
   collect?: () => void
@@ -48,7 +46,7 @@ const MiB = 1024 * 1024
 
 /**
  * Defaults (tuned on bench/): 88 MiB soft limit, 4 MiB steps, 50 ms and 2,000 records apart;
- * busy from 5,000 records/s, 16 MiB steps below that up to 144 MiB.
+ * busy from 5,000 records/s; below that only above 144 MiB.
  */
 export function createHeapBudget(o: HeapBudgetOptions = {}): HeapBudget {
   const soft = o.softRssBytes ?? 88 * MiB
@@ -56,7 +54,6 @@ export function createHeapBudget(o: HeapBudgetOptions = {}): HeapBudget {
   const interval = o.minIntervalMs ?? 50
   const minRecords = o.minRecords ?? 2000
   const busyPerMs = (o.busyRecordsPerSecond ?? 5000) / 1000
-  const quietGrowth = Math.max(growth, o.quietGrowthBytes ?? 16 * MiB)
   const hard = o.hardRssBytes ?? 144 * MiB
   const rss = o.rss ?? (() => process.memoryUsage.rss())
   const collect = o.collect ?? gcAndSweep
@@ -88,7 +85,7 @@ export function createHeapBudget(o: HeapBudgetOptions = {}): HeapBudget {
       if (r < floor) floor = r
       if (r < soft || r < floor + growth || t - lastAt < interval || records < minRecords) return
       const busy = records >= busyPerMs * (t - since)
-      if (busy || r >= floor + quietGrowth || r >= hard) run()
+      if (busy || r >= hard) run()
     },
     collectNow: run,
     get collections() {

@@ -4,7 +4,7 @@ import { createHeapBudget } from '../../lib/heap-budget.ts'
 const MiB = 1024 * 1024
 
 /** A budget on scripted RSS and time; `gcs` counts the collections it ran. */
-function scripted(opts: { soft?: number; growth?: number; interval?: number; minRecords?: number; busyPerSecond?: number; quietGrowth?: number; hard?: number } = {}) {
+function scripted(opts: { soft?: number; growth?: number; interval?: number; minRecords?: number; busyPerSecond?: number; hard?: number } = {}) {
   const state = { rss: 50 * MiB, t: 0, gcs: 0, rssAfterGc: undefined as number | undefined }
   const budget = createHeapBudget({
     softRssBytes: (opts.soft ?? 96) * MiB,
@@ -12,7 +12,6 @@ function scripted(opts: { soft?: number; growth?: number; interval?: number; min
     minIntervalMs: opts.interval ?? 50,
     minRecords: opts.minRecords ?? 0,
     busyRecordsPerSecond: opts.busyPerSecond ?? 0, // always busy unless a test says otherwise
-    quietGrowthBytes: (opts.quietGrowth ?? 16) * MiB,
     hardRssBytes: (opts.hard ?? 128) * MiB,
     rss: () => state.rss,
     now: () => state.t,
@@ -90,17 +89,18 @@ test('collectNow collects at once and counts from the RSS after it', () => {
   expect(state.gcs).toBe(2)
 })
 
-test('while not busy it waits for the larger quiet step, or the hard limit', () => {
+test('while not busy it collects only above the hard limit', () => {
   // 5,000 records/s is busy: 5 records per ms.
-  const { state, at } = scripted({ busyPerSecond: 5000, quietGrowth: 16, hard: 128 })
+  const { state, at } = scripted({ busyPerSecond: 5000, hard: 128 })
   at(0, 90)
   at(1000, 100, 1000) // 10 MiB over the floor at 1,000 records/s: a pause would hit live traffic
+  at(2000, 120, 1000)
   expect(state.gcs).toBe(0)
-  at(2000, 107, 1000) // 17 MiB over it: the quiet step
+  at(3000, 129, 1000) // over the hard limit
   expect(state.gcs).toBe(1)
-  at(3000, 120, 1000) // 13 MiB over the new floor of 107
+  at(4000, 131, 1000) // still over it, but only 2 MiB over the floor (the step is 6 MiB)
   expect(state.gcs).toBe(1)
-  at(3100, 129, 10) // over the hard limit: the normal step applies at any rate
+  at(5000, 136, 1000)
   expect(state.gcs).toBe(2)
 })
 
@@ -111,6 +111,6 @@ test('busy (a backlog), the normal step applies', () => {
   expect(state.gcs).toBe(1)
   at(200, 104, 600) // 6,000 records/s since that collection
   expect(state.gcs).toBe(2)
-  at(1200, 111, 600) // 600 records/s: quiet, 7 MiB is not enough
+  at(1200, 111, 600) // 600 records/s: quiet, and below the hard limit
   expect(state.gcs).toBe(2)
 })
