@@ -15,25 +15,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BUN="$ROOT/node_modules/.bin/bun"
-STARTED="$(mktemp "${TMPDIR:-/tmp}/investigator-bench.XXXXXX")"
-
-cleanup() {
-  local rc=$?
-  if [ -s "$STARTED" ]; then
-    # shellcheck disable=SC2046  # one word per server name
-    bash scripts/stack.sh down $(sort -u "$STARTED") >&2 || true
-  fi
-  rm -f "$STARTED"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. scripts/stack-session.sh bench
 
 bash scripts/install.sh >&2
-STACK_UP_REPORT="$STARTED" bash scripts/stack.sh up >&2
-eval "$(bash scripts/stack.sh env)"
-export KAFKAJS_NO_PARTITIONER_WARNING=1
+stack_session_up >&2
 
 case " $* " in
   *" --bun-run "* | *" --binary "*) ;;

@@ -21,26 +21,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/investigator-chaos.XXXXXX")"
-STARTED="$TMP/started"
-: >"$STARTED"
-
-cleanup() {
-  local rc=$?
-  if [ -s "$STARTED" ]; then
-    # shellcheck disable=SC2046  # one word per server name
-    bash scripts/stack.sh down $(sort -u "$STARTED") >&2 || true
-  fi
-  rm -rf "$TMP"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. scripts/stack-session.sh chaos
 
 bash scripts/install.sh
-STACK_UP_REPORT="$STARTED" bash scripts/stack.sh up
-eval "$(bash scripts/stack.sh env)"
-export KAFKAJS_NO_PARTITIONER_WARNING=1
+stack_session_up
 
 "$ROOT/node_modules/.bin/bun" chaos/run.ts "$@"

@@ -21,36 +21,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BUN="$ROOT/node_modules/.bin/bun"
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/investigator-test.XXXXXX")"
-STARTED="$TMP/started"
-: >"$STARTED"
-
-# stop_started: stop the servers that `stack.sh up` reported as started by this run, once.
-stop_started() {
-  if [ -s "$STARTED" ]; then
-    # shellcheck disable=SC2046  # one word per server name
-    bash scripts/stack.sh down $(sort -u "$STARTED") >&2 || true
-    : >"$STARTED"
-  fi
-}
-cleanup() {
-  local rc=$?
-  stop_started
-  rm -rf "$TMP"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. scripts/stack-session.sh test
 
 bash scripts/install.sh
 # --- test set-up of tests/integration/{real-schema,thoth-messaging,deploy}.test.ts (cached, a
 # --- no-op when fresh): the Python venv with thoth-storages + thoth-messaging, and kustomize.
 bash scripts/python-venv.sh
 bash scripts/kustomize.sh
-STACK_UP_REPORT="$STARTED" bash scripts/stack.sh up
-eval "$(bash scripts/stack.sh env)"
-export KAFKAJS_NO_PARTITIONER_WARNING=1
+stack_session_up
 
 echo "== tsc --noEmit"
 tsc_ok=1
@@ -58,13 +36,13 @@ npx --no -- tsc --noEmit -p . || tsc_ok=0
 
 echo "== bun test $*"
 set +e
-"$BUN" test --reporter=junit --reporter-outfile="$TMP/junit.xml" "$@" 2>&1 | tee "$TMP/bun-test.log"
+"$BUN" test --reporter=junit --reporter-outfile="$SESSION_TMP/junit.xml" "$@" 2>&1 | tee "$SESSION_TMP/bun-test.log"
 bun_rc=${PIPESTATUS[0]}
 set -e
-if [ -n "${JUNIT_OUT:-}" ] && [ -f "$TMP/junit.xml" ]; then cp "$TMP/junit.xml" "$JUNIT_OUT"; fi
+if [ -n "${JUNIT_OUT:-}" ] && [ -f "$SESSION_TMP/junit.xml" ]; then cp "$SESSION_TMP/junit.xml" "$JUNIT_OUT"; fi
 
 summary_rc=0
-summary="$("$BUN" scripts/junit-summary.ts "$TMP/junit.xml" "$TMP/bun-test.log" "$bun_rc")" || summary_rc=$?
+summary="$("$BUN" scripts/junit-summary.ts "$SESSION_TMP/junit.xml" "$SESSION_TMP/bun-test.log" "$bun_rc")" || summary_rc=$?
 if [ -z "$summary" ]; then summary="0 passed, 1 failed, 0 skipped"; echo "junit-summary.ts printed nothing" >&2; fi
 stop_started   # before the summary: its line must be the last one
 echo
