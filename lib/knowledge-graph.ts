@@ -335,6 +335,15 @@ async function adviserRunOrigins(
   return rows.map((r) => r.origin)
 }
 
+/**
+ * Seconds before a pool connection tries again after failed connects (postgres.js `backoff`).
+ * The library's default grows to 20 s, so during an outage one attempt of ours could wait that
+ * long and, once the database is back, the pool could stay idle as long: our retry policy
+ * (MAX_RETRIES, linear BACKOFF) would no longer decide. Capped at 2 s, jittered like the default.
+ */
+export const reconnectDelaySeconds = (failedConnects: number): number =>
+  (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** failedConnects, 2)
+
 /** Builds the port on a postgres.js pool; connects lazily (`ping()` checks the connection). */
 export function createKnowledgeGraph(
   opts: KnowledgeGraphOptions,
@@ -349,6 +358,7 @@ export function createKnowledgeGraph(
     ssl: opts.sslDisabled ? false : 'prefer',
     max: opts.maxConnections,
     connect_timeout: opts.connectTimeoutSeconds ?? 10,
+    backoff: reconnectDelaySeconds,
     connection: { application_name: 'thoth-investigator' },
     onnotice: (n) => log.debug('postgres notice', { severity: n.severity, message: n.message }),
     // Statement text only: parameter values may name private packages or indexes.
