@@ -390,8 +390,11 @@ export class CommitWatcher {
     return sum
   }
 
-  /** Per record: ms from its produce timestamp to the first commit whose offset passes it. */
-  latencies(ranges: ProducedRanges): Float64Array {
+  /**
+   * Per record: ms from its produce timestamp to the first commit whose offset passes it, for
+   * the records produced in [from, to) (ms since the epoch).
+   */
+  latencies(ranges: ProducedRanges, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY): Float64Array {
     let total = 0
     for (const list of ranges.values()) for (const r of list) total += r[1]
     const out = new Float64Array(total)
@@ -400,6 +403,7 @@ export class CommitWatcher {
       const commits = this.commits.get(k) ?? []
       let i = 0
       for (const [start, count, ts] of [...list].sort((a, b) => a[0] - b[0])) {
+        if (ts < from || ts >= to) continue
         for (let offset = start; offset < start + count; offset++) {
           while (i < commits.length && (commits[i] as Commit).offset <= offset) i++
           const c = commits[i]

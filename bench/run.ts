@@ -4,7 +4,7 @@
  * compiled binary by default), and writes bench/results/<scenario>.json plus summary.md.
  *
  * Usage: bun bench/run.ts [all|db-flags|workflows|mixed|latency|backlog ...] [--count N]
- *   [--partitions N] [--workers N] [--rate N] [--duration S] [--binary PATH | --bun-run]
+ *   [--partitions N] [--workers N] [--rate N] [--duration S] [--warmup S] [--binary PATH | --bun-run]
  *   [--out DIR] [--compare FILE|DIR]
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -67,7 +67,10 @@ export interface Result {
   workflows: number
   workflowsPerSecond: number
   /** Produce timestamp -> first commit covering the record (ms). Pre-loaded runs: includes the wait in the backlog. */
+  /** Steady runs: the records of the measured window (after the warm-up). */
   latencyMs: ReturnType<typeof latencySummary>
+  /** Steady runs with a warm-up: the warm-up's records (the service's first seconds of traffic). */
+  coldStartLatencyMs?: ReturnType<typeof latencySummary>
   readyMs: number
   rssMiB: { peak: number; idle: number | null; end: number }
   /** Steady runs: CPU use while idle (ready, nothing to consume; 5 s), percent of one core. */
@@ -197,7 +200,9 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
   const loads = s.loads(p)
   const total = loads.reduce((sum, l) => sum + l.count, 0)
   const expectedWorkflows = loads.reduce((sum, l) => sum + l.count * l.workflowsEach, 0)
-  say(`== ${name}: ${total} messages, ${p.partitions} partitions, ${p.workers} workers${s.kind === 'steady' ? `, ${p.rate}/s for ${p.durationS} s` : ''}; ${before.cores} cores, load ${before.loadavg.join(' ')}`)
+  const warmupS = s.kind === 'steady' ? (p.warmupS ?? 0) : 0
+  const steady = `, ${p.rate}/s for ${p.durationS} s${warmupS ? ` after a ${warmupS} s warm-up at that rate` : ''}`
+  say(`== ${name}: ${total} messages, ${p.partitions} partitions, ${p.workers} workers${s.kind === 'steady' ? steady : ''}; ${before.cores} cores, load ${before.loadavg.join(' ')}`)
 
   const kafka = harnessKafka(brokers)
   const admin = kafka.admin()
@@ -241,6 +246,7 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     let idle: number | null = null
     let idleCpu: number | null = null
     let windowStart: number
+    let measuredFrom = Number.NEGATIVE_INFINITY // produce time where the latency window starts
     let readyMs: number
     if (s.kind === 'preload') {
       // The window opens at the first commit (it follows the first handled batch by a few ms);
@@ -259,6 +265,7 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
       }
       say(`   ready in ${readyMs} ms; idle RSS ${round(idle ?? 0)} MiB, idle CPU ${idleCpu}%; producing`)
       windowStart = Date.now()
+      measuredFrom = windowStart + warmupS * 1000
       const r = await steadyProduce(producer, prefix, loads, p)
       ranges = r.ranges
       say(`   produced ${total} records in ${round(r.seconds)} s`)
@@ -283,7 +290,8 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
     if (s.kube || expectedWorkflows > 0) checks.push({ name: 'workflows created', expected: expectedWorkflows, actual: workflows })
     const exitCode = await service.stop()
     checks.push({ name: 'service exit code after SIGTERM', expected: 0, actual: exitCode ?? -1 })
-    const latencyMs = latencySummary(watcher.latencies(ranges))
+    const latencyMs = latencySummary(watcher.latencies(ranges, measuredFrom))
+    const cold = warmupS ? latencySummary(watcher.latencies(ranges, Number.NEGATIVE_INFINITY, measuredFrom)) : undefined
     if (process.env.BENCH_DIAG && s.kind === 'steady') {
       const all = [...watcher.commits.values()].flat()
       say(`   commits: ${all.length} partition offsets in ${new Set(all.map((c) => c.at)).size} distinct commit times`)
@@ -303,7 +311,8 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
       messagesPerSecondWithStartup: Math.round(total / ((lastCommitAt - service.spawnedAt) / 1000)),
       workflows,
       workflowsPerSecond: Math.round(workflows / windowSeconds),
-      latencyMs: { ...latencyMs, p50: round(latencyMs.p50), p95: round(latencyMs.p95), p99: round(latencyMs.p99), max: round(latencyMs.max) },
+      latencyMs: roundLatency(latencyMs),
+      ...(cold ? { coldStartLatencyMs: roundLatency(cold) } : {}),
       readyMs,
       rssMiB: { peak: round(peak), idle: idle === null ? null : round(idle), end: round(atEnd?.rssMiB ?? 0) },
       idleCpuPercent: idleCpu,
@@ -338,6 +347,8 @@ export async function runScenario(name: ScenarioName, overrides: Partial<Params>
   }
 }
 
+const roundLatency = (l: ReturnType<typeof latencySummary>) => ({ ...l, p50: round(l.p50), p95: round(l.p95), p99: round(l.p99), max: round(l.max) })
+
 /** The issue's targets for a 2-core machine, where they apply to the scenario. */
 function targetsOf(r: Result): Result['targets'] {
   const t: Result['targets'] = []
@@ -370,7 +381,7 @@ export function markdown(results: Result[]): string {
       r.params.partitions,
       r.messagesPerSecond,
       r.workflows ? r.workflowsPerSecond : '-',
-      `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99}`,
+      `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99}${r.coldStartLatencyMs ? ` (first ${r.params.warmupS} s: ${r.coldStartLatencyMs.p50} / ${r.coldStartLatencyMs.p95} / ${r.coldStartLatencyMs.p99})` : ''}`,
       r.rssMiB.peak,
       r.rssMiB.idle ?? '-',
       r.cpuSeconds.window,
@@ -405,6 +416,7 @@ async function cli(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      warmup: { type: 'string' },
       binary: { type: 'string' },
       'bun-run': { type: 'boolean' },
       out: { type: 'string' },
@@ -420,7 +432,7 @@ async function cli(argv: string[]): Promise<number> {
   for (const n of names) if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`unknown scenario ${n}; known: ${SCENARIOS.join(', ')}`)
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v))
   const overrides: Partial<Params> = Object.fromEntries(
-    Object.entries({ count: num(values.count), partitions: num(values.partitions), workers: num(values.workers), rate: num(values.rate), durationS: num(values.duration) }).filter(([, v]) => v !== undefined),
+    Object.entries({ count: num(values.count), partitions: num(values.partitions), workers: num(values.workers), rate: num(values.rate), durationS: num(values.duration), warmupS: num(values.warmup) }).filter(([, v]) => v !== undefined),
   )
   const binary = values['bun-run'] ? null : resolve(values.binary ?? join(ROOT, 'dist', 'investigator'))
   if (binary && !existsSync(binary)) throw new Error(`no binary at ${binary}: run \`npm run build\` (scripts/bench.sh does) or pass --bun-run`)
@@ -437,7 +449,8 @@ async function cli(argv: string[]): Promise<number> {
     const r = await runScenario(n, overrides, { binary, outDir })
     results.push(r)
     for (const c of r.checks) if (!c.ok) process.stderr.write(`   CHECK FAILED: ${c.name}: expected ${c.expected}, got ${c.actual}\n`)
-    process.stderr.write(`   ${r.messagesPerSecond} msg/s, ${r.workflowsPerSecond} workflows/s, p99 ${r.latencyMs.p99} ms, peak RSS ${r.rssMiB.peak} MiB, CPU ${r.cpuSeconds.window} s, verified: ${r.verified}\n`)
+    const coldP99 = r.coldStartLatencyMs ? ` (warm-up: p99 ${r.coldStartLatencyMs.p99} ms)` : ''
+    process.stderr.write(`   ${r.messagesPerSecond} msg/s, ${r.workflowsPerSecond} workflows/s, p99 ${r.latencyMs.p99} ms${coldP99}, peak RSS ${r.rssMiB.peak} MiB, CPU ${r.cpuSeconds.window} s, verified: ${r.verified}\n`)
     const before = baselines.get(n)
     if (before) process.stdout.write(`${compare(r, before)}\n`)
   }

@@ -24,7 +24,15 @@ export interface Params {
   workers: number
   rate: number
   durationS: number
+  /**
+   * Steady runs: seconds produced at `rate` before the measured `durationS` (0: none). Their
+   * records are handled and verified like the rest; their latency is reported apart (cold start).
+   */
+  warmupS?: number
 }
+
+/** Messages of a steady run: warm-up plus measured window. */
+export const steadyCount = (p: Params) => p.rate * ((p.warmupS ?? 0) + p.durationS)
 
 /** One message type's share of a run: `count` messages, payload of the i-th, expected workflows. */
 export interface Load {
@@ -171,13 +179,13 @@ const LATENCY: Scenario = {
   name: 'latency',
   description: 'db-flag messages at a steady rate after the service is ready; produce timestamp -> covering commit',
   kind: 'steady',
-  defaults: { count: 0, partitions: 6, workers: 6, rate: 1000, durationS: 60 },
-  loads: (p) => flagLoads(p.rate * p.durationS, '', false),
+  defaults: { count: 0, partitions: 6, workers: 6, rate: 1000, durationS: 60, warmupS: 5 },
+  loads: (p) => flagLoads(steadyCount(p), '', false),
   seed: async (sql, p) => {
     await seedIndex(sql)
-    await seedFlags(sql, p.rate * p.durationS, '')
+    await seedFlags(sql, steadyCount(p), '')
   },
-  verify: async ({ sql }, p) => verifyFlags(sql, p.rate * p.durationS, ''),
+  verify: async ({ sql }, p) => verifyFlags(sql, steadyCount(p), ''),
 }
 
 const WORKFLOWS: Scenario = {

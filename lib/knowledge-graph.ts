@@ -38,6 +38,11 @@ export type KnowledgeGraphClient = KnowledgeGraph & {
   close(): Promise<void>
   /** `SELECT 1`: start-up / readiness check; a retryable UpstreamError when unreachable. */
   ping(): Promise<void>
+  /**
+   * Opens every pool connection and runs U-1 and U-2 on each with no rows (nothing changes), so
+   * the first records do not wait for connects and cold statements (bench/README.md). Never throws.
+   */
+  warm(): Promise<void>
 }
 
 /** OS and Python of a solver environment, as stored in python_package_version. */
@@ -391,6 +396,22 @@ export function createKnowledgeGraph(
     adviserRunOrigins: (name, version, index) =>
       wrap('Q-G', () => adviserRunOrigins(sql, name, version, index)),
     ping: () => wrap('ping', async () => void (await sql`SELECT 1`)),
+    async warm() {
+      const none: FlagColumns = { names: [], versions: [], indexes: [], values: [] }
+      // A busy pool opens its next connection for the next statement: `max` at once open them
+      // all; the second round finds them idle and runs one statement on each.
+      const round = async (column: FlagColumn) => {
+        const settled = await Promise.allSettled(Array.from({ length: opts.maxConnections }, () => setFlagChunk(sql, column, none)))
+        const failed = settled.find((r) => r.status === 'rejected')
+        if (failed) throw failed.reason
+      }
+      try {
+        await round('is_missing')
+        await round('provides_source_distro')
+      } catch (err) {
+        log.warn('pool warm-up failed', { error: err })
+      }
+    },
     close: () => sql.end({ timeout: 5 }),
   }
 }

@@ -27,7 +27,7 @@ export interface ServiceParts {
   metrics: Metrics
   handlers: readonly Handler[]
   /** null when only the metrics mode is active (no database needed). */
-  kg: (KnowledgeGraph & { ping(): Promise<void>; close(): Promise<void> }) | null
+  kg: (KnowledgeGraph & { ping(): Promise<void>; close(): Promise<void>; warm?(): Promise<void> }) | null
   workflows: WorkflowFactory | null
   git: GitNotifier
   packageIndex: PackageIndex
@@ -151,6 +151,8 @@ export async function startService(p: ServiceParts): Promise<RunningService> {
     : undefined
   consumerStarted = true
   await consumer.start(database)
+  // After ready (the group is joined), off the path to it; records never wait for it.
+  void database?.then(() => kg?.warm?.())
   return {
     consumer,
     url: `http://127.0.0.1:${server.port}`,

@@ -34,7 +34,7 @@ const SMOKE: Array<[ScenarioName, Partial<Params>]> = [
   ['db-flags', { count: 600, partitions: 3, workers: 3 }],
   ['workflows', { count: 120, partitions: 3, workers: 3 }],
   ['mixed', { count: 400, partitions: 2, workers: 3 }],
-  ['latency', { rate: 200, durationS: 2, partitions: 3, workers: 3 }],
+  ['latency', { rate: 200, durationS: 2, warmupS: 1, partitions: 3, workers: 3 }],
   ['backlog', { count: 6000, partitions: 3, workers: 3 }],
 ]
 
@@ -49,6 +49,12 @@ describe(`benchmark scenarios, smoke size (${binary ? 'compiled binary' : 'bun r
       expect(failedChecks(r)).toEqual([])
       expect(r.verified).toBe(true)
       expect(r.messages).toBeGreaterThan(0)
+      if (name === 'latency') {
+        // Warm-up records are produced, handled and verified too; latency is split at its end.
+        expect(r.messages).toBe(200 * (1 + 2))
+        expect(r.latencyMs.records + (r.coldStartLatencyMs?.records ?? 0)).toBe(r.messages)
+        expect(r.coldStartLatencyMs?.records).toBeGreaterThan(0)
+      }
     })
   }
 })

@@ -323,6 +323,41 @@ describe(`knowledge graph queries (${SOURCE_LABEL})`, () => {
     }
   })
 
+  test('warm() opens every pool connection and runs U-1 and U-2 on each, changing no row', async () => {
+    const a = await index(idx('warm'))
+    const row = await solved(pkg('warm'), '1', a)
+    const before = await flags(row.ids)
+    const log = memoryLogger('debug')
+    const client = createKnowledgeGraph(optionsFromUrl(target.url, { debugQueries: true, maxConnections: 3 }), log)
+    try {
+      await client.warm()
+      const updates = log.lines.filter((l) => l.msg === 'sql' && String(l.query).includes('UPDATE python_package_version'))
+      const columns = new Map<unknown, Set<string>>()
+      for (const l of updates) {
+        const column = String(l.query).includes('"is_missing"') ? 'is_missing' : String(l.query).includes('"provides_source_distro"') ? 'provides_source_distro' : '?'
+        columns.set(l.connection, (columns.get(l.connection) ?? new Set()).add(column))
+      }
+      expect(columns.size).toBe(3)
+      for (const cols of columns.values()) expect([...cols].sort()).toEqual(['is_missing', 'provides_source_distro'])
+      expect(await flags(row.ids)).toEqual(before)
+      expect(log.lines.filter((l) => l.level === 'warn')).toEqual([])
+    } finally {
+      await client.close()
+    }
+  })
+
+  test('warm() never throws: an unreachable database is a warning', async () => {
+    const log = memoryLogger('debug')
+    const port = await closedPort()
+    const client = createKnowledgeGraph(optionsFromUrl(`postgres://nobody:x@127.0.0.1:${port}/none`, { maxConnections: 2, connectTimeoutSeconds: 2 }), log)
+    try {
+      await client.warm()
+      expect(log.lines.filter((l) => l.msg === 'pool warm-up failed')).toHaveLength(1)
+    } finally {
+      await client.close()
+    }
+  })
+
   test('U-1 batches: duplicate keys keep the last value, several chunks', async () => {
     const i = await index(idx('u1batch'))
     const n = 2500 // three statements of at most 1000 rows
