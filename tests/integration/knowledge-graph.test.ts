@@ -18,10 +18,10 @@ import type { FlagUpdate } from '../../lib/context.ts'
 import { UpstreamError } from '../../lib/errors.ts'
 import {
   createKnowledgeGraph,
-  SolverNameError,
   type KnowledgeGraphClient,
   type KnowledgeGraphOptions,
 } from '../../lib/knowledge-graph.ts'
+import { SolverNameError } from '../../lib/knowledge-graph-keys.ts'
 import { memoryLogger } from '../../lib/log.ts'
 import { SI_COUNTERS } from '../helpers/kg.ts'
 

@@ -1,16 +1,15 @@
 import { describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { ServiceError, UpstreamError } from '../../lib/errors.ts'
+import { checkSchemaRevision, isRetryablePostgresError } from '../../lib/knowledge-graph.ts'
 import {
-  checkSchemaRevision,
   flagUpdateColumns,
-  isRetryablePostgresError,
   normalizeIndexUrl,
   normalizePackageName,
   normalizeVersion,
   parseSolverName,
   SolverNameError,
-} from '../../lib/knowledge-graph.ts'
+} from '../../lib/knowledge-graph-keys.ts'
 import { memoryLogger } from '../../lib/log.ts'
 
 describe('normalizePackageName (PEP 503)', () => {
