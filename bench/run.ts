@@ -66,8 +66,10 @@ export interface Result {
   messagesPerSecondWithStartup: number
   workflows: number
   workflowsPerSecond: number
-  /** Produce timestamp -> first commit covering the record (ms). Pre-loaded runs: includes the wait in the backlog. */
-  /** Steady runs: the records of the measured window (after the warm-up). */
+  /**
+   * Produce timestamp -> first commit covering the record (ms). Pre-loaded runs: includes the
+   * wait in the backlog. Steady runs: the records of the measured window (after the warm-up).
+   */
   latencyMs: ReturnType<typeof latencySummary>
   /** Steady runs with a warm-up: the warm-up's records (the service's first seconds of traffic). */
   coldStartLatencyMs?: ReturnType<typeof latencySummary>

@@ -1,7 +1,8 @@
 /**
- * 4. Database outage: a PostgreSQL of the run's own is stopped for 20 s mid-run and started again
- * on the same data (longer, up to 60 s, until both policies acted). missing-package-version halts after its retries (default policy);
- * update-provides-source-distro acknowledges into the dead-letter topic (ACK_ON_FAIL lists it);
+ * 4. Database outage: a PostgreSQL of the run's own is stopped for 20 s mid-run (longer, up to
+ * 60 s, until both policies acted) and started again on the same data. missing-package-version
+ * halts after its retries (default policy); update-provides-source-distro acknowledges into the
+ * dead-letter topic (ACK_ON_FAIL lists it);
  * repo-init needs no database. Invariant: both policies act (halt, dead letters), repo-init keeps
  * flowing during the outage, and after the database is back, /resume and replaying the dead
  * letters (as `investigator replay` does) every record is handled exactly once; nothing is lost.
