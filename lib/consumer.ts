@@ -191,7 +191,6 @@ export function createConsumer(o: ConsumerOptions) {
     return w
   }
 
-  /** `group`: who we are in the new generation (logged: which member leads, which protocol won, D-38). */
   /**
    * Before every (re)join (§6.8, D-38): the eager protocol revokes every partition, so stop
    * starting records, let running attempts finish (abandoning waits; at most REVOKE_GRACE_MS),
@@ -220,6 +219,7 @@ export function createConsumer(o: ConsumerOptions) {
     log.info('partitions revoked for a rebalance', { partitions: all.length, waited_ms: now() - started, unfinished: all.filter((w) => w.busy).length })
   }
 
+  /** `group`: who we are in the new generation (logged: which member leads, which protocol won, D-38). */
   function onAssignment(next: Record<string, number[]>, group: { member: string; leader: boolean; protocol: string }) {
     const keep = new Set(Object.entries(next).flatMap(([t, ps]) => ps.map((p) => key(t, p))))
     for (const [k, w] of workers) {
