@@ -31,6 +31,7 @@ say() { echo "install: $*"; }
 declare -A PKG=(
   [java]=openjdk-17-jre-headless [mvn]=maven [node]=nodejs [npm]=npm
   [runuser]=util-linux [flock]=util-linux [sha256sum]=coreutils [od]=coreutils [timeout]=coreutils
+  [openssl]=openssl
 )
 missing=()
 for cmd in "${!PKG[@]}"; do

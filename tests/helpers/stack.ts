@@ -17,6 +17,12 @@ export const brokers: string[] = (env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092
 /** SASL_PLAINTEXT (mechanism PLAIN) bootstrap servers of the same broker. */
 export const saslBrokers: string[] = (env.THOTH_TEST_KAFKA_SASL_BROKERS ?? '127.0.0.1:9094').split(',')
 
+/** SASL_SSL (mechanism PLAIN, same login) bootstrap servers of the same broker. */
+export const sslBrokers: string[] = (env.THOTH_TEST_KAFKA_SSL_BROKERS ?? '127.0.0.1:9095').split(',')
+
+/** PEM file of the CA that signed the SASL_SSL listener's certificate (made on every broker start). */
+export const sslCaFile: string = env.THOTH_TEST_KAFKA_SSL_CA ?? join(import.meta.dir, '..', '..', 'stack', '.run', 'tls', 'ca.pem')
+
 /** The one SASL/PLAIN login the test broker accepts. */
 export const saslCredentials = Object.freeze({
   username: env.THOTH_TEST_KAFKA_SASL_USER ?? 'test',

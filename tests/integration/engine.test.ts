@@ -11,7 +11,7 @@ import { ServiceError } from '../../lib/errors.ts'
 import { defineHandler } from '../../lib/handler.ts'
 import type { WorkflowFactory } from '../../lib/processor.ts'
 import { fakeWorkflows } from '../fakes/context.ts'
-import { saslBrokers, saslCredentials } from '../helpers/stack.ts'
+import { saslBrokers, saslCredentials, sslBrokers, sslCaFile } from '../helpers/stack.ts'
 import { committed, createTopics, engineEnv, scriptedHandler, send, startTestService, testKafka, waitFor, type Script, type Seen, type TestService } from '../helpers/engine.ts'
 
 setDefaultTimeout(60_000)
@@ -390,4 +390,23 @@ test('SASL_PLAINTEXT through the KAFKA_* variables: the service joins and handle
   await send(producer, s.topic(SOLVED), [{ id: 1 }])
   await waitFor(() => seen.length === 1, 20_000, 'handled over SASL')
   expect(s.log.lines.some((l) => JSON.stringify(l).includes(saslCredentials.password))).toBe(false)
+})
+
+test('SASL_SSL through the KAFKA_* variables (CA file, host name checked): the service joins and handles a record', async () => {
+  const seen: Seen[] = []
+  const s = await start({
+    env: engineEnv({
+      KAFKA_BOOTSTRAP_SERVERS: sslBrokers.join(','),
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SSL_CA_LOCATION: sslCaFile,
+      KAFKA_SASL_MECHANISM: 'PLAIN',
+      KAFKA_SASL_USERNAME: saslCredentials.username,
+      KAFKA_SASL_PASSWORD: saslCredentials.password,
+    }),
+    handlers: [scriptedHandler('solved-package', 'middletier', seen, () => undefined)],
+  })
+  expect(s.config.kafka.ssl?.checkHostname).toBe(true)
+  await send(producer, s.topic(SOLVED), [{ id: 1 }])
+  await waitFor(() => seen.length === 1, 20_000, 'handled over SASL_SSL')
+  expect(await committed(admin, s.config.kafka.groupId, s.topic(SOLVED))).toBe(1)
 })

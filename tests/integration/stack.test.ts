@@ -1,6 +1,7 @@
-// The local stack works as the service will use it: a real Kafka broker (PLAINTEXT and
-// SASL_PLAINTEXT/PLAIN) and a real PostgreSQL with db/schema.sql. Never skipped.
+// The local stack works as the service will use it: a real Kafka broker (PLAINTEXT,
+// SASL_PLAINTEXT/PLAIN and SASL_SSL/PLAIN) and a real PostgreSQL with db/schema.sql. Never skipped.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs'
 import postgres from 'postgres'
 import {
@@ -8,6 +9,8 @@ import {
   createScratchDatabase,
   saslBrokers,
   saslCredentials,
+  sslBrokers,
+  sslCaFile,
   uniqueName,
   type ScratchDatabase,
 } from '../helpers/stack.ts'
@@ -68,6 +71,27 @@ describe('kafka', () => {
     await admin.disconnect()
     expect(err).toBeInstanceOf(Error)
     expect((err as Error).name).toBe('KafkaJSSASLAuthenticationError')
+  })
+})
+
+describe('kafka over TLS (SASL_SSL listener, certificate signed by a CA made at broker start)', () => {
+  const sasl = { mechanism: 'plain' as const, ...saslCredentials }
+
+  test('a round trip when the CA is trusted', async () => {
+    const value = `tls ${crypto.randomUUID()}`
+    expect(await roundTrip({ brokers: sslBrokers, sasl, ssl: { ca: [readFileSync(sslCaFile, 'utf8')], rejectUnauthorized: true } }, value)).toBe(value)
+  })
+
+  test('no connection when the CA is not trusted', async () => {
+    const kafka = new Kafka({ clientId: uniqueName('it'), brokers: sslBrokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl, ssl: { rejectUnauthorized: true } })
+    const admin = kafka.admin()
+    const err: unknown = await admin.connect().then(
+      () => null,
+      (e: unknown) => e,
+    )
+    await admin.disconnect()
+    expect(err).toBeInstanceOf(Error)
+    expect(String((err as Error).message)).toContain('certificate')
   })
 })
 
