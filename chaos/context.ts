@@ -18,7 +18,7 @@ export interface ChaosContext {
   /** Where own brokers and database servers get their run dirs (reachable by the postgres user). */
   readonly workDir: string
   /** Ports of the own broker (PLAINTEXT, controller, SASL) and own PostgreSQL. */
-  readonly ownPorts: { kafka: number; controller: number; sasl: number; ssl: number; pg: number }
+  readonly ownPorts: { kafka: number; controller: number; sasl: number; ssl: number; mtls: number; pg: number }
   /** Keep every deployment's logs (default: only those of failed scenarios). */
   readonly keepLogs?: boolean
   log(msg: string): void

@@ -28,13 +28,14 @@ export interface OwnBroker {
 }
 
 /** Starts a fresh single-node broker in `dir` on the given ports. */
-export async function startOwnBroker(dir: string, ports: { kafka: number; controller: number; sasl: number; ssl: number }): Promise<OwnBroker> {
+export async function startOwnBroker(dir: string, ports: { kafka: number; controller: number; sasl: number; ssl: number; mtls: number }): Promise<OwnBroker> {
   const env = {
     KAFKA_IT_DIR: dir,
     KAFKA_IT_PORT: String(ports.kafka),
     KAFKA_IT_CONTROLLER_PORT: String(ports.controller),
     KAFKA_IT_SASL_PORT: String(ports.sasl),
     KAFKA_IT_SSL_PORT: String(ports.ssl),
+    KAFKA_IT_MTLS_PORT: String(ports.mtls),
     KAFKA_IT_HEAP: '-Xms192m -Xmx384m',
   }
   const kit = (cmd: string) => sh(['bash', join(STACK, 'kafka-it.sh'), cmd], env, `kafka-it.sh ${cmd}`)

@@ -56,7 +56,7 @@ export async function runChaos(o: ChaosOptions): Promise<{ results: Result[]; bi
       brokers: o.brokers ?? ['127.0.0.1:9092'],
       short: o.short,
       workDir,
-      ownPorts: { kafka: 19092, controller: 19093, sasl: 19094, ssl: 19095, pg: 15432 },
+      ownPorts: { kafka: 19092, controller: 19093, sasl: 19094, ssl: 19095, mtls: 19096, pg: 15432 },
       keepLogs: o.keepLogs,
       log,
     }

@@ -16,7 +16,8 @@
 #   wait      wait up to STACK_WAIT_TIMEOUT (120) s until both answer (e.g. while another `up` runs).
 #   env       print `export X=...` lines for tests and the service: KAFKA_BOOTSTRAP_SERVERS,
 #             KNOWLEDGE_GRAPH_{HOST,PORT,USER,PASSWORD,DATABASE}, THOTH_TEST_PG_ADMIN_URL and
-#             THOTH_TEST_KAFKA_SASL_{BROKERS,USER,PASSWORD}, THOTH_TEST_KAFKA_SSL_{BROKERS,CA} (SASL_SSL).
+#             THOTH_TEST_KAFKA_SASL_{BROKERS,USER,PASSWORD}, THOTH_TEST_KAFKA_SSL_BROKERS (SASL_SSL),
+#             THOTH_TEST_KAFKA_MTLS_BROKERS (SSL with a client certificate), THOTH_TEST_KAFKA_TLS_DIR.
 #             Usage: eval "$(bash scripts/stack.sh env)"
 #   reset-db  drop the thoth database and create it again from db/schema.sql (after a schema change).
 #
@@ -90,8 +91,8 @@ kafka_alive() {
 
 kafka_up() {
   if kafka_it status >/dev/null 2>&1; then
-    # A broker started by an older kit has no SASL_SSL listener (the TLS tests need it).
-    [ -n "$(kafka_state SSL_PORT '')" ] || die "kafka: the running broker of $(kafka_dir) has no SASL_SSL listener \
+    # A broker started by an older kit has no SASL_SSL / mTLS listener (the TLS tests need them).
+    [ -n "$(kafka_state MTLS_PORT '')" ] || die "kafka: the running broker of $(kafka_dir) has no TLS listeners \
 (started by an older stack/kafka-it.sh); restart it: bash scripts/stack.sh down kafka && bash scripts/stack.sh up"
     say "kafka: reusing the running broker ($(kafka_dir))"
     return 0
@@ -104,7 +105,7 @@ kafka_up() {
   kafka_it deps >&2 || die "kafka: fetching the broker's jars with Maven failed (is Maven Central reachable? \
 a proxy goes in ~/.m2/settings.xml; extra Maven flags in KAFKA_IT_MVN_ARGS)"
   local p
-  for p in "${KAFKA_IT_PORT:-9092}" "${KAFKA_IT_CONTROLLER_PORT:-9093}" "${KAFKA_IT_SASL_PORT:-9094}" "${KAFKA_IT_SSL_PORT:-9095}"; do
+  for p in "${KAFKA_IT_PORT:-9092}" "${KAFKA_IT_CONTROLLER_PORT:-9093}" "${KAFKA_IT_SASL_PORT:-9094}" "${KAFKA_IT_SSL_PORT:-9095}" "${KAFKA_IT_MTLS_PORT:-9096}"; do
     port_open "$p" && die "kafka: port $p on 127.0.0.1 is taken by $(port_owner "$p")"
   done
   say "kafka: starting the broker ($(kafka_dir))"
@@ -274,10 +275,11 @@ cmd_wait() {
 
 cmd_env() {
   pg_pick_dir
-  local kport sport tport suser spass pport
+  local kport sport tport mport suser spass pport
   kport="$(kafka_state PORT "${KAFKA_IT_PORT:-9092}")"
   sport="$(kafka_state SASL_PORT "${KAFKA_IT_SASL_PORT:-9094}")"
   tport="$(kafka_state SSL_PORT "${KAFKA_IT_SSL_PORT:-9095}")"
+  mport="$(kafka_state MTLS_PORT "${KAFKA_IT_MTLS_PORT:-9096}")"
   suser="$(kafka_state SASL_USER "${KAFKA_IT_SASL_USER:-test}")"
   spass="${KAFKA_IT_SASL_PASSWORD:-test-secret}"
   pport="$(pg_port)"
@@ -287,7 +289,8 @@ cmd_env() {
     THOTH_TEST_KAFKA_SASL_USER "$suser"
     THOTH_TEST_KAFKA_SASL_PASSWORD "$spass"
     THOTH_TEST_KAFKA_SSL_BROKERS "127.0.0.1:$tport"
-    THOTH_TEST_KAFKA_SSL_CA "$(kafka_dir)/tls/ca.pem"
+    THOTH_TEST_KAFKA_MTLS_BROKERS "127.0.0.1:$mport"
+    THOTH_TEST_KAFKA_TLS_DIR "$(kafka_dir)/tls"
     KNOWLEDGE_GRAPH_HOST 127.0.0.1
     KNOWLEDGE_GRAPH_PORT "$pport"
     KNOWLEDGE_GRAPH_USER "$KG_USER"

@@ -20,8 +20,18 @@ export const saslBrokers: string[] = (env.THOTH_TEST_KAFKA_SASL_BROKERS ?? '127.
 /** SASL_SSL (mechanism PLAIN, same login) bootstrap servers of the same broker. */
 export const sslBrokers: string[] = (env.THOTH_TEST_KAFKA_SSL_BROKERS ?? '127.0.0.1:9095').split(',')
 
-/** PEM file of the CA that signed the SASL_SSL listener's certificate (made on every broker start). */
-export const sslCaFile: string = env.THOTH_TEST_KAFKA_SSL_CA ?? join(import.meta.dir, '..', '..', 'stack', '.run', 'tls', 'ca.pem')
+/** SSL bootstrap servers of the same broker that require a client certificate (mTLS). */
+export const mtlsBrokers: string[] = (env.THOTH_TEST_KAFKA_MTLS_BROKERS ?? '127.0.0.1:9096').split(',')
+
+/** The test TLS files, made on every broker start: the CA, and the client certificate for mTLS. */
+const tlsDir = env.THOTH_TEST_KAFKA_TLS_DIR ?? join(import.meta.dir, '..', '..', 'stack', '.run', 'tls')
+export const tlsFiles = Object.freeze({
+  ca: join(tlsDir, 'ca.pem'),
+  clientCert: join(tlsDir, 'client.pem'),
+  clientKey: join(tlsDir, 'client.key'),
+  /** The client key's passphrase (the file holds it). */
+  clientKeyPassword: () => readFileSync(join(tlsDir, 'client.pass'), 'utf8').trim(),
+})
 
 /** The one SASL/PLAIN login the test broker accepts. */
 export const saslCredentials = Object.freeze({

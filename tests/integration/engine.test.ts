@@ -11,7 +11,7 @@ import { ServiceError } from '../../lib/errors.ts'
 import { defineHandler } from '../../lib/handler.ts'
 import type { WorkflowFactory } from '../../lib/processor.ts'
 import { fakeWorkflows } from '../fakes/context.ts'
-import { saslBrokers, saslCredentials, sslBrokers, sslCaFile } from '../helpers/stack.ts'
+import { mtlsBrokers, saslBrokers, saslCredentials, sslBrokers, tlsFiles } from '../helpers/stack.ts'
 import { committed, createTopics, engineEnv, scriptedHandler, send, startTestService, testKafka, waitFor, type Script, type Seen, type TestService } from '../helpers/engine.ts'
 
 setDefaultTimeout(60_000)
@@ -398,7 +398,7 @@ test('SASL_SSL through the KAFKA_* variables (CA file, host name checked): the s
     env: engineEnv({
       KAFKA_BOOTSTRAP_SERVERS: sslBrokers.join(','),
       KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
-      KAFKA_SSL_CA_LOCATION: sslCaFile,
+      KAFKA_SSL_CA_LOCATION: tlsFiles.ca,
       KAFKA_SASL_MECHANISM: 'PLAIN',
       KAFKA_SASL_USERNAME: saslCredentials.username,
       KAFKA_SASL_PASSWORD: saslCredentials.password,
@@ -409,4 +409,24 @@ test('SASL_SSL through the KAFKA_* variables (CA file, host name checked): the s
   await send(producer, s.topic(SOLVED), [{ id: 1 }])
   await waitFor(() => seen.length === 1, 20_000, 'handled over SASL_SSL')
   expect(await committed(admin, s.config.kafka.groupId, s.topic(SOLVED))).toBe(1)
+})
+
+test('SSL with a client certificate through the KAFKA_SSL_* variables: the service joins and handles a record', async () => {
+  const seen: Seen[] = []
+  const password = tlsFiles.clientKeyPassword()
+  const s = await start({
+    env: engineEnv({
+      KAFKA_BOOTSTRAP_SERVERS: mtlsBrokers.join(','),
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      KAFKA_SSL_CA_LOCATION: tlsFiles.ca,
+      KAFKA_SSL_CERTIFICATE_LOCATION: tlsFiles.clientCert,
+      KAFKA_SSL_KEY_LOCATION: tlsFiles.clientKey,
+      KAFKA_SSL_KEY_PASSWORD: password,
+    }),
+    handlers: [scriptedHandler('solved-package', 'middletier', seen, () => undefined)],
+  })
+  await send(producer, s.topic(SOLVED), [{ id: 1 }])
+  await waitFor(() => seen.length === 1, 20_000, 'handled over mTLS')
+  expect(await committed(admin, s.config.kafka.groupId, s.topic(SOLVED))).toBe(1)
+  expect(s.log.lines.some((l) => JSON.stringify(l).includes(password))).toBe(false)
 })

@@ -1,5 +1,6 @@
 // The local stack works as the service will use it: a real Kafka broker (PLAINTEXT,
-// SASL_PLAINTEXT/PLAIN and SASL_SSL/PLAIN) and a real PostgreSQL with db/schema.sql. Never skipped.
+// SASL_PLAINTEXT/PLAIN, SASL_SSL/PLAIN and SSL with client certificates) and a real PostgreSQL
+// with db/schema.sql. Never skipped.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs'
@@ -9,8 +10,9 @@ import {
   createScratchDatabase,
   saslBrokers,
   saslCredentials,
+  mtlsBrokers,
   sslBrokers,
-  sslCaFile,
+  tlsFiles,
   uniqueName,
   type ScratchDatabase,
 } from '../helpers/stack.ts'
@@ -74,24 +76,41 @@ describe('kafka', () => {
   })
 })
 
-describe('kafka over TLS (SASL_SSL listener, certificate signed by a CA made at broker start)', () => {
+describe('kafka over TLS (certificates signed by a CA made at broker start)', () => {
   const sasl = { mechanism: 'plain' as const, ...saslCredentials }
+  const ca = () => [readFileSync(tlsFiles.ca, 'utf8')]
+  const clientCert = () => ({ cert: readFileSync(tlsFiles.clientCert, 'utf8'), key: readFileSync(tlsFiles.clientKey, 'utf8'), passphrase: tlsFiles.clientKeyPassword() })
 
-  test('a round trip when the CA is trusted', async () => {
-    const value = `tls ${crypto.randomUUID()}`
-    expect(await roundTrip({ brokers: sslBrokers, sasl, ssl: { ca: [readFileSync(sslCaFile, 'utf8')], rejectUnauthorized: true } }, value)).toBe(value)
-  })
-
-  test('no connection when the CA is not trusted', async () => {
-    const kafka = new Kafka({ clientId: uniqueName('it'), brokers: sslBrokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, sasl, ssl: { rejectUnauthorized: true } })
-    const admin = kafka.admin()
+  async function connectError(config: KafkaConfig): Promise<unknown> {
+    const admin = new Kafka({ clientId: uniqueName('it'), logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...config }).admin()
     const err: unknown = await admin.connect().then(
       () => null,
       (e: unknown) => e,
     )
     await admin.disconnect()
+    return err
+  }
+
+  test('SASL_SSL: a round trip when the CA is trusted', async () => {
+    const value = `tls ${crypto.randomUUID()}`
+    expect(await roundTrip({ brokers: sslBrokers, sasl, ssl: { ca: ca(), rejectUnauthorized: true } }, value)).toBe(value)
+  })
+
+  test('SASL_SSL: no connection when the CA is not trusted', async () => {
+    const err = await connectError({ brokers: sslBrokers, sasl, ssl: { rejectUnauthorized: true } })
     expect(err).toBeInstanceOf(Error)
     expect(String((err as Error).message)).toContain('certificate')
+  })
+
+  test('SSL with a client certificate (encrypted key and its passphrase): a round trip', async () => {
+    const value = `mtls ${crypto.randomUUID()}`
+    expect(await roundTrip({ brokers: mtlsBrokers, ssl: { ca: ca(), ...clientCert(), rejectUnauthorized: true } }, value)).toBe(value)
+  })
+
+  test('SSL without a client certificate: the broker refuses the handshake', async () => {
+    const err = await connectError({ brokers: mtlsBrokers, ssl: { ca: ca(), rejectUnauthorized: true } })
+    expect(err).toBeInstanceOf(Error)
+    expect(String((err as Error).message)).toContain('BAD_CERTIFICATE') // the broker's TLS alert
   })
 })
 
