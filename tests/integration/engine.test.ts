@@ -375,15 +375,16 @@ test('stuck partition: /_health 503 while a partition with lag makes no progress
   await waitFor(() => s.service.consumer.control.health().ready, 20_000, 'healthy again')
 })
 
+/** The test broker's SASL/PLAIN login as KAFKA_* variables. */
+const SASL_LOGIN = { KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: saslCredentials.username, KAFKA_SASL_PASSWORD: saslCredentials.password }
+
 test('SASL_PLAINTEXT through the KAFKA_* variables: the service joins and handles a record', async () => {
   const seen: Seen[] = []
   const s = await start({
     env: engineEnv({
       KAFKA_BOOTSTRAP_SERVERS: saslBrokers.join(','),
       KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext',
-      KAFKA_SASL_MECHANISM: 'PLAIN',
-      KAFKA_SASL_USERNAME: saslCredentials.username,
-      KAFKA_SASL_PASSWORD: saslCredentials.password,
+      ...SASL_LOGIN,
     }),
     handlers: [scriptedHandler('solved-package', 'middletier', seen, () => undefined)],
   })
@@ -399,9 +400,7 @@ test('SASL_SSL through the KAFKA_* variables (CA file, host name checked): the s
       KAFKA_BOOTSTRAP_SERVERS: sslBrokers.join(','),
       KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
       KAFKA_SSL_CA_LOCATION: tlsFiles.ca,
-      KAFKA_SASL_MECHANISM: 'PLAIN',
-      KAFKA_SASL_USERNAME: saslCredentials.username,
-      KAFKA_SASL_PASSWORD: saslCredentials.password,
+      ...SASL_LOGIN,
     }),
     handlers: [scriptedHandler('solved-package', 'middletier', seen, () => undefined)],
   })

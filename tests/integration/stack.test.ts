@@ -45,6 +45,17 @@ async function roundTrip(config: KafkaConfig, value: string): Promise<string> {
   }
 }
 
+/** The error of an admin connect with `config` (null when it connected). */
+async function connectError(config: KafkaConfig): Promise<unknown> {
+  const admin = new Kafka({ clientId: uniqueName('it'), logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...config }).admin()
+  const err: unknown = await admin.connect().then(
+    () => null,
+    (e: unknown) => e,
+  )
+  await admin.disconnect()
+  return err
+}
+
 describe('kafka', () => {
   test('PLAINTEXT: a produced message is consumed from a fresh topic', async () => {
     const value = `plain ${crypto.randomUUID()}`
@@ -58,19 +69,10 @@ describe('kafka', () => {
   })
 
   test('SASL_PLAINTEXT: a wrong password fails authentication', async () => {
-    const kafka = new Kafka({
-      clientId: uniqueName('it'),
+    const err = await connectError({
       brokers: saslBrokers,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0 },
       sasl: { mechanism: 'plain', username: saslCredentials.username, password: 'wrong-password' },
     })
-    const admin = kafka.admin()
-    const err: unknown = await admin.connect().then(
-      () => null,
-      (e: unknown) => e,
-    )
-    await admin.disconnect()
     expect(err).toBeInstanceOf(Error)
     expect((err as Error).name).toBe('KafkaJSSASLAuthenticationError')
   })
@@ -80,16 +82,6 @@ describe('kafka over TLS (certificates signed by a CA made at broker start)', ()
   const sasl = { mechanism: 'plain' as const, ...saslCredentials }
   const ca = () => [readFileSync(tlsFiles.ca, 'utf8')]
   const clientCert = () => ({ cert: readFileSync(tlsFiles.clientCert, 'utf8'), key: readFileSync(tlsFiles.clientKey, 'utf8'), passphrase: tlsFiles.clientKeyPassword() })
-
-  async function connectError(config: KafkaConfig): Promise<unknown> {
-    const admin = new Kafka({ clientId: uniqueName('it'), logLevel: logLevel.NOTHING, retry: { retries: 0 }, ...config }).admin()
-    const err: unknown = await admin.connect().then(
-      () => null,
-      (e: unknown) => e,
-    )
-    await admin.disconnect()
-    return err
-  }
 
   test('SASL_SSL: a round trip when the CA is trusted', async () => {
     const value = `tls ${crypto.randomUUID()}`
